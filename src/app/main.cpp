@@ -1,0 +1,33 @@
+// drumrnn: one program, one subcommand per job. Errors end as one line on stderr and a non-zero exit.
+#include <cstdio>
+#include <exception>
+
+#include "app/commands.h"
+#include "app/build_info.h"
+
+int main(int argc, char** argv) {
+  using namespace drumrnn;
+  CLI::App app{"drumrnn: a Magenta-compatible drum RNN and live drum instrument"};
+  app.set_version_flag("--version", build_info());
+  std::vector<Command> commands = {
+      add_convert_command(app),
+      add_create_dataset_command(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (auto& c : commands) {
+    if (!c.parser->parsed()) continue;
+    try {
+      return c.run();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "drumrnn %s: error: %s\n", c.parser->get_name().c_str(), e.what());
+      return 1;
+    }
+  }
+  std::printf("usage: drumrnn <command> [options]   (drumrnn <command> --help for details)\n\n");
+  for (auto& c : commands) std::printf("  %-16s %s\n", c.parser->get_name().c_str(), c.parser->get_description().c_str());
+  return 0;
+}

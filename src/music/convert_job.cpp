@@ -1,0 +1,67 @@
+#include "music/convert_job.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/parallel_ordered.h"
+#include "common/progress.h"
+#include "music/midi_directory.h"
+#include "music/midi_io.h"
+#include "music/tfrecord.h"
+
+namespace drumrnn {
+
+namespace {
+struct Converted {
+  std::string framed;  // the TFRecord bytes of one NoteSequence, empty on failure
+  std::string error;
+  size_t midi_bytes = 0;
+};
+}  // namespace
+
+ConvertSummary convert_directory(const ConvertOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const MidiListing listing = list_midi_files(o.input_dir, o.recursive);
+  const std::string collection = collection_name_of(o.input_dir);
+  ConvertSummary summary;
+  summary.midi_files = listing.midi_files.size();
+  summary.other_files = listing.other_files.size();
+
+  TfRecordWriter writer(o.output_file);  // opened before the work, so a bad path fails fast
+  Progress progress("convert", listing.midi_files.size());
+  parallel_ordered<Converted>(
+      listing.midi_files.size(), o.threads > 0 ? o.threads : default_thread_count(),
+      [&](size_t i) {
+        Converted c;
+        try {
+          std::error_code ec;
+          c.midi_bytes = std::filesystem::file_size(std::filesystem::path(o.input_dir) / listing.midi_files[i], ec);
+          magenta::NoteSequence ns = convert_midi_file(o.input_dir, listing.midi_files[i], collection);
+          tfrecord_frame(ns.SerializeAsString(), c.framed);
+        } catch (const std::exception& e) {
+          c.error = e.what();
+        }
+        return c;
+      },
+      [&](size_t i, Converted c) {
+        summary.midi_bytes += c.midi_bytes;
+        if (c.error.empty()) {
+          writer.write_framed(c.framed);
+          summary.output_bytes += c.framed.size();
+          ++summary.converted;
+        } else {
+          if (o.progress) progress.finish();
+          std::fprintf(stderr, "skipped %s: %s\n", listing.midi_files[i].c_str(), c.error.c_str());
+          ++summary.failed;
+        }
+        if (o.progress) progress.update(i + 1);
+      });
+  writer.commit();
+  if (o.progress) progress.finish();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return summary;
+}
+
+}  // namespace drumrnn
