@@ -16,7 +16,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // One line, like every other drumrnn error.
+    std::fprintf(stderr, "drumrnn: error: %s (see drumrnn --help)\n", e.what());
+    return e.get_exit_code();
   }
   for (auto& c : commands) {
     if (!c.parser->parsed()) continue;

@@ -29,6 +29,9 @@ ConvertSummary convert_directory(const ConvertOptions& o) {
   summary.midi_files = listing.midi_files.size();
   summary.other_files = listing.other_files.size();
 
+  const std::filesystem::path parent = std::filesystem::path(o.output_file).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);  // failures surface when opening
   TfRecordWriter writer(o.output_file);  // opened before the work, so a bad path fails fast
   Progress progress("convert", listing.midi_files.size());
   parallel_ordered<Converted>(
