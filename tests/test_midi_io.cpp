@@ -200,6 +200,17 @@ TEST_CASE("running status survives meta events when reading, as in mido", "[musi
   CHECK(ns.notes(1).pitch() == 62);
 }
 
+TEST_CASE("a meta type unknown to mido loses its delta time, as in Magenta", "[music]") {
+  // note_on at 0, an 0x08 (program name) meta 48 ticks later, note_off 48 ticks after that: mido
+  // drops the 48 of the unknown meta, so the note ends at tick 48, not 96.
+  std::string body = hex_to_bytes("00903c64" "30ff080178" "30803c00" "00ff2f00");
+  auto ns = midi_to_note_sequence(mthd(0, 1, 96) + mtrk(body));
+  REQUIRE(ns.notes_size() == 1);
+  CHECK(ns.notes(0).end_time() == Approx(0.25));
+  std::string known = hex_to_bytes("00903c64" "30ff010178" "30803c00" "00ff2f00");  // text meta
+  CHECK(midi_to_note_sequence(mthd(0, 1, 96) + mtrk(known)).notes(0).end_time() == Approx(0.5));
+}
+
 TEST_CASE("note-on with velocity 0 and note-off both end notes", "[music]") {
   auto ns = midi_to_note_sequence(two_track_file(
       {}, {note_on(0, 0, 60, 100), note_on(0, 0, 64, 90), note_on(96, 0, 60, 0),

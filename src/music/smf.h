@@ -52,7 +52,9 @@ struct MidiFile {
 };
 
 // Parses SMF bytes the way mido 1.3 does (what Magenta reads with), except where smf_reader.cpp
-// says otherwise. System common / real-time messages inside tracks are parsed and dropped.
+// says otherwise. Like mido, a meta event of a type mido does not know (e.g. 0x08, 0x0A..0x0F)
+// loses its delta time, shifting the rest of its track earlier. System common / real-time
+// messages inside tracks are parsed and dropped.
 // Throws MidiError (midi_io.h) with a short reason.
 MidiFile parse_smf(std::string_view bytes);
 

@@ -73,6 +73,18 @@ int system_data_bytes(uint8_t status) {
   }
 }
 
+// The meta types mido 1.3 has a spec for (meta.py's MetaSpec_* classes).
+bool mido_knows_meta_type(uint8_t type) {
+  switch (type) {
+    case 0x00: case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: case 0x07:
+    case 0x09: case 0x20: case 0x21: case 0x2F: case 0x51: case 0x54: case 0x58: case 0x59:
+    case 0x7F:
+      return true;
+    default:
+      return false;
+  }
+}
+
 uint8_t data_byte(uint8_t b) {
   if (b > 127) throw MidiError("data byte must be in range 0..127");
   return b;
@@ -85,7 +97,7 @@ MidiTrack read_track(ByteReader& in, uint32_t size) {
   uint64_t tick = 0;
   uint8_t last_status = 0;  // 0 = none yet
   while (in.pos() != end) {
-    tick = std::min(tick + in.varlen("a delta time"), kSaturated);
+    const uint64_t delta = in.varlen("a delta time");
     uint8_t status = in.byte("an event");
     bool have_peek = false;
     uint8_t peek = 0;
@@ -100,11 +112,19 @@ MidiTrack read_track(ByteReader& in, uint32_t size) {
 
     if (status == 0xFF) {
       uint8_t type = in.byte("a meta event");
+      // mido builds meta types it does not know without their delta time, so every later event
+      // of the track moves earlier by it; Magenta's timings carry that bug, so ours do too.
+      if (mido_knows_meta_type(type)) tick = std::min(tick + delta, kSaturated);
       uint64_t length = in.varlen("a meta event");
       if (length > kMaxMessageLength) throw MidiError("meta event longer than 1000000 bytes");
       track.events.push_back(
           MidiEvent::make_meta(tick, type, std::string(in.take(length, "a meta event"))));
-    } else if (status == 0xF0 || status == 0xF7) {
+      if (in.pos() > end) throw MidiError("event runs past the end of its track chunk");
+      continue;
+    }
+
+    tick = std::min(tick + delta, kSaturated);
+    if (status == 0xF0 || status == 0xF7) {
       // Under running status mido drops the data byte it peeked and reads a sysex length.
       uint64_t length = in.varlen("a sysex event");
       if (length > kMaxMessageLength) throw MidiError("sysex event longer than 1000000 bytes");
