@@ -14,5 +14,6 @@ struct Command {
 
 Command add_convert_command(CLI::App& app);
 Command add_create_dataset_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
 
 }  // namespace drumrnn

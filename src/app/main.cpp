@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {
       add_convert_command(app),
       add_create_dataset_command(app),
+      add_train_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,29 @@
+// drumrnn train: Magenta's drums_rnn_train.
+#include "app/commands.h"
+#include "ml/train_loop.h"
+
+namespace drumrnn {
+
+Command add_train_command(CLI::App& app) {
+  auto* sub = app.add_subcommand("train", "train the drum RNN on SequenceExamples (resumes; --eval evaluates)");
+  auto o = std::make_shared<TrainRunOptions>();
+  sub->add_option("--config", o->config, "drum_kit or one_drum")->default_val("drum_kit");
+  sub->add_option("--run_dir", o->run_dir, "checkpoints go to RUN/train, eval summaries to RUN/eval")->required();
+  sub->add_option("--sequence_example_file", o->sequence_example_file,
+                  "training TFRecord (a glob works); with --eval, the eval TFRecord")
+      ->required();
+  sub->add_option("--eval_sequence_example_file", o->eval_sequence_example_file,
+                  "also evaluate on this file at every checkpoint");
+  sub->add_option("--hparams", o->hparams, "Magenta syntax, e.g. \"batch_size=64,rnn_layer_sizes=[64,64]\"");
+  sub->add_option("--num_training_steps", o->num_training_steps, "stop at this global step (0 = until Ctrl-C)");
+  sub->add_option("--summary_frequency", o->summary_frequency, "steps between summaries")->default_val(10);
+  sub->add_option("--checkpoint_steps", o->checkpoint_steps, "steps between checkpoints")->default_val(200);
+  sub->add_option("--num_checkpoints", o->num_checkpoints, "checkpoints to keep")->default_val(5);
+  sub->add_flag("--eval", o->eval_only, "evaluate the run's checkpoints on --sequence_example_file into RUN/eval");
+  sub->add_option("--device", o->device, "cpu, cuda or auto")->default_val("auto");
+  sub->add_option("--threads", o->threads, "CPU worker threads (default: one per core)");
+  sub->add_option("--seed", o->seed, "initialization, shuffling and dropout seed")->default_val(0);
+  return {sub, [o] { return run_training(*o); }};
+}
+
+}  // namespace drumrnn

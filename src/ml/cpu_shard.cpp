@@ -1,0 +1,124 @@
+#include "ml/cpu_shard.h"
+
+#include <algorithm>
+#include <cblas.h>
+#include <cstring>
+
+namespace drumrnn {
+namespace {
+
+// Counter-based hash (murmur3's finalizer): dropout masks need no sequential RNG state, so the mask
+// loop vectorizes and shards draw independent streams.
+__attribute__((target_clones("avx2", "default"))) void dropout_mask(float* mask, size_t n, uint32_t seed,
+                                                                       float keep) {
+  const uint32_t threshold = uint32_t(double(keep) * 4294967295.0);
+  const float scale = 1.0f / keep;
+  for (size_t k = 0; k < n; ++k) {
+    uint32_t h = seed ^ (uint32_t(k) * 0x9E3779B9u);
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    h ^= h >> 16;
+    mask[k] = h < threshold ? scale : 0.0f;
+  }
+}
+
+}  // namespace
+
+void CpuShard::forward(const PackedBatch& b, float keep, uint64_t seed) {
+  const int rows = b.rows();
+  LstmInput x{nullptr, &b.inputs};
+  for (int l = 0; l < model_.layers(); ++l) {
+    const LstmShape s = model_.layer_shape(l);
+    const float* mask = nullptr;
+    if (keep < 1.0f) {
+      auto& m = masks_[l];
+      m.resize(size_t(rows) * s.units);
+      dropout_mask(m.data(), m.size(), uint32_t(seed * 0x2545F491u + uint64_t(l) * 0x68E31DA4u), keep);
+      mask = m.data();
+    }
+    lstm_forward(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, b, mask, caches_[l]);
+    x = LstmInput{caches_[l].out.data(), nullptr};
+  }
+  const int H = model_.shape().layer_sizes.back(), C = model_.shape().num_classes();
+  logits_.resize(size_t(rows) * C);
+  const float* fc_b = model_.data(model_.fc_biases_index());
+  for (int r = 0; r < rows; ++r) std::memcpy(logits_.data() + size_t(r) * C, fc_b, C * sizeof(float));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, H, 1.0f, x.dense, H,
+              model_.data(model_.fc_weights_index()), C, 1.0f, logits_.data(), C);
+}
+
+// Expects logits_ to hold d(loss)/d(logits).
+void CpuShard::backward(const PackedBatch& b) {
+  const int rows = b.rows(), C = model_.shape().num_classes(), L = model_.layers();
+  const int H = model_.shape().layer_sizes.back();
+  std::fill(grads_.data.begin(), grads_.data.end(), 0.0f);
+  const float* d_logits = logits_.data();
+  const float* out_last = caches_[L - 1].out.data();
+  // Logits layer: dW = out^T · dZ, db = Σ dZ, d_out = dZ · W^T.
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, C, rows, 1.0f, out_last, H, d_logits, C, 0.0f,
+              grads_.view(model_.fc_weights_index()).data(), C);
+  float* db = grads_.view(model_.fc_biases_index()).data();
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < C; ++c) db[c] += d_logits[size_t(r) * C + c];
+  d_out_.resize(size_t(rows) * H);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, H, C, 1.0f, d_logits, C,
+              model_.data(model_.fc_weights_index()), C, 0.0f, d_out_.data(), H);
+  for (int l = L - 1; l >= 0; --l) {
+    const LstmShape s = model_.layer_shape(l);
+    const LstmInput x = l == 0 ? LstmInput{nullptr, &b.inputs} : LstmInput{caches_[l - 1].out.data(), nullptr};
+    float* d_x = nullptr;
+    if (l > 0) {
+      d_in_.resize(size_t(rows) * s.in);
+      d_x = d_in_.data();
+    }
+    lstm_backward(s, model_.data(model_.kernel_index(l)), x, b, caches_[l], d_out_.data(),
+                  grads_.view(model_.kernel_index(l)).data(), grads_.view(model_.bias_index(l)).data(), d_x);
+    if (l > 0) std::swap(d_out_, d_in_);
+  }
+}
+
+XentTotals CpuShard::run(const PackedBatch& b, float keep, uint64_t seed, float grad_scale, bool track_classes) {
+  if (b.rows() == 0) {
+    std::fill(grads_.data.begin(), grads_.data.end(), 0.0f);
+    return {};
+  }
+  forward(b, keep, seed);
+  const bool want_grads = grad_scale > 0;
+  // In place: the logits buffer becomes d(loss)/d(logits).
+  XentTotals t = softmax_xent(logits_.data(), b.labels.data(), b.rows(), model_.shape().num_classes(),
+                              want_grads ? logits_.data() : nullptr, grad_scale, track_classes);
+  if (want_grads) backward(b);
+  return t;
+}
+
+std::vector<PackedBatch> split_batch(const PackedBatch& batch, int shards) {
+  const int B = static_cast<int>(batch.lengths.size());
+  shards = std::max(1, std::min(shards, B));
+  std::vector<PackedBatch> out(shards);
+  for (int k = 0; k < shards; ++k) {
+    PackedBatch& p = out[k];
+    p.inputs.clear(batch.inputs.width);
+    for (int s = k; s < B; s += shards) p.lengths.push_back(batch.lengths[s]);
+    p.offsets.assign(1, 0);
+    const int T = p.lengths.empty() ? 0 : p.lengths.front();
+    for (int t = 0; t < T; ++t) {
+      int active = 0;
+      for (int s = k; s < batch.active(t); s += shards) {
+        const int row = batch.offsets[t] + s;
+        for (int j = batch.inputs.row_start[row]; j < batch.inputs.row_start[row + 1]; ++j) {
+          p.inputs.index.push_back(batch.inputs.index[j]);
+          p.inputs.value.push_back(batch.inputs.value[j]);
+        }
+        p.inputs.row_start.push_back(static_cast<int32_t>(p.inputs.index.size()));
+        p.labels.push_back(batch.labels[row]);
+        ++active;
+      }
+      p.offsets.push_back(p.offsets.back() + active);
+    }
+  }
+  return out;
+}
+
+}  // namespace drumrnn

@@ -1,0 +1,76 @@
+// The drum RNN: stacked LSTM layers (ml/lstm.h) then a linear layer to the config's classes.
+// Parameters use TensorFlow's variable names, so a Magenta checkpoint maps onto them one to one.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ml/lstm.h"
+#include "ml/param_table.h"
+#include "music/drum_encoding.h"
+
+namespace drumrnn {
+
+struct DrumRnnShape {
+  const DrumConfig* config = nullptr;
+  std::vector<int> layer_sizes;
+  int input_size() const { return config->input_size; }
+  int num_classes() const { return config->num_classes; }
+};
+
+class DrumRnn {
+ public:
+  explicit DrumRnn(DrumRnnShape shape);
+  DrumRnn(const DrumRnn&) = delete;
+  DrumRnn& operator=(const DrumRnn&) = delete;
+
+  // TensorFlow's defaults: Glorot-uniform kernels, zero biases.
+  void init_glorot(uint64_t seed);
+
+  const DrumRnnShape& shape() const { return shape_; }
+  const ParamTable& table() const { return table_; }
+  ParamBuffer& params() { return params_; }
+  const ParamBuffer& params() const { return params_; }
+
+  int layers() const { return static_cast<int>(shape_.layer_sizes.size()); }
+  LstmShape layer_shape(int l) const;
+  size_t kernel_index(int l) const { return kernel_[l]; }
+  size_t bias_index(int l) const { return bias_[l]; }
+  size_t fc_weights_index() const { return fc_w_; }
+  size_t fc_biases_index() const { return fc_b_; }
+  const float* data(size_t index) const { return params_.view(index).data(); }
+
+  // Floats of recurrent state per stream: c and h for every layer.
+  size_t state_size() const;
+
+ private:
+  DrumRnnShape shape_;
+  ParamTable table_;
+  ParamBuffer params_;
+  std::vector<size_t> kernel_, bias_;
+  size_t fc_w_ = 0, fc_b_ = 0;
+};
+
+// Inference for n independent streams, one step at a time (generation, beam search, live play).
+// All buffers are sized once; step() does not allocate.
+class DrumRnnStepper {
+ public:
+  DrumRnnStepper(const DrumRnn& model, int max_streams);
+  // Zero state for every stream.
+  void reset();
+  // Feeds one event per stream (class index, position in its event list) and writes logits
+  // [n, num_classes]. Streams [0, n) advance; state is per stream.
+  void step(const int* classes, const int64_t* positions, int n, float* logits);
+  // Copies the recurrent state of stream `from` to stream `to` (beam search forks).
+  void copy_state(int from, int to);
+  const DrumRnn& model() const { return model_; }
+
+ private:
+  const DrumRnn& model_;
+  int max_streams_;
+  std::vector<std::vector<float>> c_, h_;  // per layer, [max_streams, H]
+  std::vector<float> scratch_;             // [max_streams, 4 * max H]
+  SparseRows input_rows_;                  // reused for layer 0
+};
+
+}  // namespace drumrnn
