@@ -4,6 +4,7 @@
 
 #include "ml/activations.h"
 #include "ml/cpu_trainer.h"
+#include "ml/softmax_xent.h"
 #include "ml_fixtures.h"
 
 using namespace drumrnn;
@@ -60,4 +61,17 @@ TEST_CASE("LSTM, logits and loss gradients match finite differences (drum_kit, 2
 
 TEST_CASE("LSTM gradients match finite differences (one_drum, 3 layers)", "[ml]") {
   check_gradients(drum_config("one_drum"), {3, 4, 2});
+}
+
+TEST_CASE("softmax_xent: in-place gradients give the same loss as a separate buffer (regression: aliasing)", "[ml]") {
+  std::vector<float> logits = {1.0f, 3.0f, -2.0f, 0.5f, 0.0f, 2.0f};
+  const std::vector<int32_t> labels = {2, 1};
+  std::vector<float> separate(logits.size());
+  const double ref = softmax_xent(logits.data(), labels.data(), 2, 3, separate.data(), 0.5f).loss();
+  const double expected = (std::log(std::exp(1.0) + std::exp(3.0) + std::exp(-2.0)) + 2.0 +
+                           std::log(std::exp(0.5) + 1.0 + std::exp(2.0)) - 0.0) / 2.0;
+  CHECK(ref == Approx(expected).epsilon(1e-6));
+  const double in_place = softmax_xent(logits.data(), labels.data(), 2, 3, logits.data(), 0.5f).loss();
+  CHECK(in_place == Approx(ref).epsilon(1e-9));
+  for (size_t i = 0; i < logits.size(); ++i) CHECK(logits[i] == Approx(separate[i]).margin(1e-7));
 }

@@ -15,5 +15,7 @@ struct Command {
 Command add_convert_command(CLI::App& app);
 Command add_create_dataset_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+Command add_generate_command(CLI::App& app);
+Command add_evaluate_command(CLI::App& app);
 
 }  // namespace drumrnn

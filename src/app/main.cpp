@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
       add_convert_command(app),
       add_create_dataset_command(app),
       add_train_command(app),
+      add_evaluate_command(app),
+      add_generate_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -73,6 +73,24 @@ void DrumRnnStepper::copy_state(int from, int to) {
   }
 }
 
+void DrumRnnStepper::get_state(int stream, float* out) const {
+  for (int l = 0; l < model_.layers(); ++l) {
+    const size_t H = model_.shape().layer_sizes[l];
+    out = std::copy_n(c_[l].data() + stream * H, H, out);
+    out = std::copy_n(h_[l].data() + stream * H, H, out);
+  }
+}
+
+void DrumRnnStepper::set_state(int stream, const float* in) {
+  for (int l = 0; l < model_.layers(); ++l) {
+    const size_t H = model_.shape().layer_sizes[l];
+    std::copy_n(in, H, c_[l].data() + stream * H);
+    in += H;
+    std::copy_n(in, H, h_[l].data() + stream * H);
+    in += H;
+  }
+}
+
 void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, float* logits) {
   const DrumConfig& config = *model_.shape().config;
   // Layer 0 input: the event's one-hot plus the position counters, kept sparse (capacity reserved).

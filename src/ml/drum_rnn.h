@@ -63,6 +63,9 @@ class DrumRnnStepper {
   void step(const int* classes, const int64_t* positions, int n, float* logits);
   // Copies the recurrent state of stream `from` to stream `to` (beam search forks).
   void copy_state(int from, int to);
+  // A stream's state as model().state_size() floats (c then h, layer by layer), and back.
+  void get_state(int stream, float* out) const;
+  void set_state(int stream, const float* in);
   const DrumRnn& model() const { return model_; }
 
  private:

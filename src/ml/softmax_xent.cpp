@@ -63,9 +63,11 @@ XentTotals softmax_xent(const float* logits, const int32_t* labels, int rows, in
     float zmax = z[0];
     for (int c = 1; c < C; ++c)
       if (z[c] > zmax) zmax = z[c], argmax = c;  // first maximum, as tf.argmax
+    // Read the label's logit first: d_logits may alias logits (the trainer computes in place).
+    const double z_label = double(z[label] - zmax);
     float* e = d_logits ? d_logits + size_t(r) * C : scratch.data();
     const float sum = exp_shifted(z, C, zmax, e);
-    t.loss_sum += std::log(double(sum)) - double(z[label] - zmax);
+    t.loss_sum += std::log(double(sum)) - z_label;
     if (d_logits) {
       const float scale = grad_scale / sum;
       for (int c = 0; c < C; ++c) e[c] *= scale;
