@@ -38,7 +38,9 @@ void Generator::restart() {
 }
 
 GeneratedStep Generator::step() {
-  bool restart_now = !primed_ || reset_requested_.exchange(false, std::memory_order_acq_rel);
+  // Always consume a pending reset (the first step's restart covers it too).
+  const bool reset_pending = reset_requested_.exchange(false, std::memory_order_acq_rel);
+  bool restart_now = !primed_ || reset_pending;
   if (middle_.load(std::memory_order_acquire) & 4u) {
     front_ = middle_.exchange(front_, std::memory_order_acq_rel) & 3u;
     restart_now = true;
