@@ -17,5 +17,6 @@ Command add_create_dataset_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_generate_command(CLI::App& app);
 Command add_evaluate_command(CLI::App& app);
+Command add_export_model_command(CLI::App& app);
 
 }  // namespace drumrnn

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       add_train_command(app),
       add_evaluate_command(app),
       add_generate_command(app),
+      add_export_model_command(app),
   };
   try {
     app.parse(argc, argv);

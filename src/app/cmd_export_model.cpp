@@ -1,0 +1,33 @@
+// drumrnn export-model: a training checkpoint -> a plain model file (weights and metadata, no
+// optimizer state), e.g. to ship or to hand to Python.
+#include <cstdio>
+
+#include "app/commands.h"
+#include "ml/checkpoint.h"
+#include "ml/default_model.h"
+
+namespace drumrnn {
+
+Command add_export_model_command(CLI::App& app) {
+  auto* sub = app.add_subcommand("export-model", "checkpoint -> model file without optimizer state");
+  auto run_dir = std::make_shared<std::string>();
+  auto checkpoint = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto* run = sub->add_option("--run_dir", *run_dir, "use the newest checkpoint in RUN/train");
+  sub->add_option("--checkpoint", *checkpoint, "a checkpoint .safetensors file")->excludes(run);
+  sub->add_option("--output", *output, "the model file to write (atomically)")->required();
+  return {sub, [=] {
+            if (run_dir->empty() && checkpoint->empty()) throw std::invalid_argument("give --run_dir or --checkpoint");
+            const std::string path = resolve_model_path(*run_dir, *checkpoint);
+            LoadedModel m = load_model(path);
+            std::map<std::string, std::string> extra = m.metadata;
+            extra["exported_from"] = path;
+            extra.erase("adam_step");
+            save_model(*output, *m.model, m.hparams, m.step, nullptr, extra);
+            std::printf("wrote %s (%s, step %lld, %zu parameters)\n", output->c_str(), m.model->shape().config->name,
+                        (long long)m.step, m.model->table().total());
+            return 0;
+          }};
+}
+
+}  // namespace drumrnn
