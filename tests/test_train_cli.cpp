@@ -187,7 +187,12 @@ TEST_CASE("a killed training run resumes and never leaves a corrupt checkpoint",
   const std::vector<std::string> args = {"train", "--run_dir", run, "--sequence_example_file", dir.str("train.tfrecord"),
                                          "--hparams", kTinyHparams, "--num_training_steps", "100000",
                                          "--checkpoint_steps", "3", "--num_checkpoints", "2"};
+  auto newest_step = [&] {
+    const std::string latest = latest_checkpoint(run + "/train");
+    return latest.empty() ? int64_t(-1) : load_model(latest).step;
+  };
   for (int signal : {SIGKILL, SIGINT}) {
+    const int64_t before = newest_step();
     const pid_t pid = ::fork();
     if (pid == 0) {
       std::vector<char*> argv{const_cast<char*>(DRUMRNN_BINARY)};
@@ -199,9 +204,10 @@ TEST_CASE("a killed training run resumes and never leaves a corrupt checkpoint",
       ::execv(DRUMRNN_BINARY, argv.data());
       ::_exit(127);
     }
-    // Let it write a few checkpoints, then stop it mid-flight.
+    // Wait until this process has written a checkpoint of its own (so it is in its training loop),
+    // then stop it mid-flight.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (latest_checkpoint(run + "/train").empty() && std::chrono::steady_clock::now() < deadline)
+    while (newest_step() <= before && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(pid, signal);
