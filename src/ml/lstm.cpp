@@ -15,8 +15,12 @@ void input_projection(const LstmShape& s, const float* kernel, const float* bias
   const int G4 = s.gates();
   for (int r = 0; r < n; ++r) std::memcpy(G + size_t(r) * G4, bias, sizeof(float) * G4);
   if (x.dense) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, G4, s.in, 1.0f, x.dense + size_t(r0) * s.in, s.in,
-                kernel, G4, 1.0f, G, G4);
+    // One row (generation): gemv; BLAS's sgemm would repack the whole kernel for a single row.
+    if (n == 1)
+      cblas_sgemv(CblasRowMajor, CblasTrans, s.in, G4, 1.0f, kernel, G4, x.dense + size_t(r0) * s.in, 1, 1.0f, G, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, G4, s.in, 1.0f, x.dense + size_t(r0) * s.in, s.in,
+                  kernel, G4, 1.0f, G, G4);
     return;
   }
   // Sparse rows: a gather of kernel rows, the one-hot's row plus the counters'.

@@ -4,7 +4,8 @@
 
 namespace drumrnn {
 
-void softmax_with_temperature(const float* logits, int n, float temperature, float* probs) {
+__attribute__((target_clones("avx2", "default"))) void softmax_with_temperature(const float* logits, int n,
+                                                                                  float temperature, float* probs) {
   const float inv_t = 1.0f / temperature;
   float zmax = logits[0] * inv_t;
   for (int i = 1; i < n; ++i) zmax = logits[i] * inv_t > zmax ? logits[i] * inv_t : zmax;
