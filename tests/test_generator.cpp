@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ml/generator.h"
+#include "ml/drum_rnn.h"
 
 using namespace drumrnn;
 
@@ -108,4 +109,21 @@ TEST_CASE("Generator: higher temperature gives higher entropy", "[ml]") {
   INFO("entropy at 0.3: " << cold << ", 1.0: " << normal << ", 3.0: " << hot);
   CHECK(cold < normal);
   CHECK(normal < hot);
+}
+
+TEST_CASE("half-float stepping stays within 1e-2 of the float32 BLAS reference", "[ml]") {
+  DrumRnn model({&drum_config("drum_kit"), {48, 40}});
+  model.init_glorot(5);
+  DrumRnnStepper reference(model, 1, false), half(model, 1, true);
+  std::vector<float> a(512), b(512);
+  double worst = 0;
+  for (int64_t pos = 0; pos < 64; ++pos) {
+    const int cls = int((pos * 37) % 512);
+    reference.step(&cls, &pos, 1, a.data());
+    half.step(&cls, &pos, 1, b.data());
+    for (int c = 0; c < 512; ++c) worst = std::max(worst, double(std::abs(a[c] - b[c])));
+  }
+  INFO("max |logit difference| " << worst);
+  CHECK(worst < 1e-2);
+  CHECK(worst > 0);  // the half path really ran
 }

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <random>
 
+#include "ml/half_gemv.h"
+
 namespace drumrnn {
 
 DrumRnn::DrumRnn(DrumRnnShape shape) : shape_(std::move(shape)), params_(table_) {
@@ -45,7 +47,16 @@ size_t DrumRnn::state_size() const {
   return n;
 }
 
-DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams) : model_(model), max_streams_(max_streams) {
+DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_weights)
+    : model_(model), max_streams_(max_streams) {
+  if (half_weights) {
+    for (int l = 0; l < model.layers(); ++l) {
+      const auto w = model.params().view(model.kernel_index(l));
+      kernel_half_.push_back(to_half(w.data(), w.size()));
+    }
+    const auto fc = model.params().view(model.fc_weights_index());
+    fc_half_ = to_half(fc.data(), fc.size());
+  }
   int max_h = 0;
   for (int l = 0; l < model.layers(); ++l) {
     const int H = model.shape().layer_sizes[l];
@@ -108,16 +119,23 @@ void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, f
     input_rows_.row_start.push_back(static_cast<int32_t>(input_rows_.index.size()));
   }
   LstmInput x{nullptr, &input_rows_};
+  const bool half = n == 1 && !fc_half_.empty();
   for (int l = 0; l < model_.layers(); ++l) {
     const LstmShape s = model_.layer_shape(l);
-    lstm_step(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, n, c_[l].data(),
-              h_[l].data(), scratch_.data());
+    if (half)
+      lstm_step_half(s, model_.data(model_.kernel_index(l)), kernel_half_[l].data(), model_.data(model_.bias_index(l)),
+                     x, c_[l].data(), h_[l].data(), scratch_.data());
+    else
+      lstm_step(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, n, c_[l].data(),
+                h_[l].data(), scratch_.data());
     x = LstmInput{h_[l].data(), nullptr};
   }
   // Logits = h_last · W_fc + b.
   const int H = model_.shape().layer_sizes.back(), C = model_.shape().num_classes();
   for (int s = 0; s < n; ++s) std::memcpy(logits + size_t(s) * C, model_.data(model_.fc_biases_index()), C * sizeof(float));
-  if (n == 1)
+  if (half)
+    half_gemv_accumulate(fc_half_.data(), x.dense, H, C, logits);
+  else if (n == 1)
     cblas_sgemv(CblasRowMajor, CblasTrans, H, C, 1.0f, model_.data(model_.fc_weights_index()), C, x.dense, 1, 1.0f,
                 logits, 1);
   else

@@ -55,7 +55,10 @@ class DrumRnn {
 // All buffers are sized once; step() does not allocate.
 class DrumRnnStepper {
  public:
-  DrumRnnStepper(const DrumRnn& model, int max_streams);
+  // half_weights: single-stream steps read a half-float copy of the weights (about half the time at
+  // batch 1, where a step is bound by memory; logits within ~1e-2 of float32). Batched steps always
+  // use the float32 BLAS path.
+  DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_weights = false);
   // Zero state for every stream.
   void reset();
   // Feeds one event per stream (class index, position in its event list) and writes logits
@@ -73,6 +76,8 @@ class DrumRnnStepper {
   int max_streams_;
   std::vector<std::vector<float>> c_, h_;  // per layer, [max_streams, H]
   std::vector<float> scratch_;             // [max_streams, 4 * max H]
+  std::vector<std::vector<uint16_t>> kernel_half_;  // per layer, empty unless half_weights
+  std::vector<uint16_t> fc_half_;
   SparseRows input_rows_;                  // reused for layer 0
 };
 

@@ -7,7 +7,7 @@
 namespace drumrnn {
 
 Generator::Generator(const DrumRnn& model, uint64_t seed)
-    : model_(model), config_(*model.shape().config), stepper_(model, 1), rng_(seed),
+    : model_(model), config_(*model.shape().config), stepper_(model, 1, /*half_weights=*/true), rng_(seed),
       logits_(model.shape().num_classes()), probs_(model.shape().num_classes()) {
   // Magenta's default primer: one kick.
   slots_[front_].classes[0] = encode_drum_event(config_, PitchSet{36});

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ml/activations.h"
+#include "ml/half_gemv.h"
 
 namespace drumrnn {
 namespace {
@@ -190,6 +191,19 @@ void lstm_step(const LstmShape& s, const float* kernel, const float* bias, const
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, G4, H, 1.0f, h, H, W_h, G4, 1.0f, scratch, G4);
   // In place: c is both the previous and the new state, row by row.
   cell_update(H, n, scratch, c, c, nullptr, h);
+}
+
+void lstm_step_half(const LstmShape& s, const float* kernel, const uint16_t* kernel_half, const float* bias,
+                    const LstmInput& x, float* c, float* h, float* scratch) {
+  const int H = s.units, G4 = s.gates();
+  if (x.sparse) {
+    input_projection(s, kernel, bias, x, 0, 1, scratch);
+  } else {
+    std::memcpy(scratch, bias, sizeof(float) * G4);
+    half_gemv_accumulate(kernel_half, x.dense, s.in, G4, scratch);
+  }
+  half_gemv_accumulate(kernel_half + size_t(s.in) * G4, h, H, G4, scratch);
+  cell_update(H, 1, scratch, c, c, nullptr, h);
 }
 
 }  // namespace drumrnn

@@ -49,4 +49,9 @@ void lstm_backward(const LstmShape& s, const float* kernel, const LstmInput& x, 
 void lstm_step(const LstmShape& s, const float* kernel, const float* bias, const LstmInput& x, int n, float* c,
                float* h, float* scratch);
 
+// lstm_step for one stream with the matrix-vector products on a half-float copy of the kernel
+// (ml/half_gemv.h). A sparse input is still gathered from the float32 kernel.
+void lstm_step_half(const LstmShape& s, const float* kernel, const uint16_t* kernel_half, const float* bias,
+                    const LstmInput& x, float* c, float* h, float* scratch);
+
 }  // namespace drumrnn
