@@ -88,3 +88,33 @@ TEST_CASE("Groove: one_drum straight from the MIDI folder", "[groove]") {
   }
   CHECK(examples > 300);
 }
+
+TEST_CASE("Groove: training on a subset lowers the eval loss", "[groove][ml]") {
+  const std::string groove = test::groove_dir();
+  if (groove.empty()) return test::skip_test("../shared/data/groove is absent (see README: Groove MIDI Dataset)");
+  test::TempDir dir;
+  // drummer1's sessions: a few dozen performances; a random 25% is the eval split.
+  auto r = test::run_drumrnn({"create-dataset", "--input", groove + "/drummer1", "--output_dir", dir.str("ds"),
+                              "--eval_ratio", "0.25", "--seed", "4"});
+  REQUIRE(r.status == 0);
+  const std::string train = dir.str("ds/training_drum_tracks.tfrecord"), eval = dir.str("ds/eval_drum_tracks.tfrecord");
+  const std::string hparams = "batch_size=16,rnn_layer_sizes=[32],dropout_keep_prob=1.0,learning_rate=0.005";
+  r = test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file", train, "--hparams", hparams,
+                         "--num_training_steps", "1", "--seed", "1"});
+  REQUIRE(r.status == 0);
+  auto eval_loss = [&] {
+    const auto e = test::run_drumrnn({"evaluate", "--run_dir", dir.str("run"), "--sequence_example_file", eval, "--json"});
+    REQUIRE(e.status == 0);
+    std::smatch m;
+    REQUIRE(std::regex_search(e.out, m, std::regex("\"loss\":([0-9.eE+-]+)")));
+    return std::stod(m[1]);
+  };
+  const double before = eval_loss();
+  r = test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file", train, "--hparams", hparams,
+                         "--num_training_steps", "60", "--seed", "1"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const double after = eval_loss();
+  INFO("eval loss " << before << " -> " << after);
+  CHECK(after < before - 1.0);
+}
