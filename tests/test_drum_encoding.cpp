@@ -100,3 +100,16 @@ TEST_CASE("a full-size drum_kit SequenceExample decodes independently", "[music]
   CHECK(sequence_example_parse(sequence_example_serialize(seq)).labels == seq.labels);
   CHECK_THROWS_AS(sequence_example_parse("garbage\xff\xff"), SequenceExampleError);
 }
+
+TEST_CASE("SequenceExamples with 'labels' before 'inputs' (Magenta's other byte order) parse the same", "[music]") {
+  // facts §12: Magenta writes the feature_lists map in either order; this is §10.11 with labels first.
+  const std::string hex =
+      "12420a180a066c6162656c73120e0a051a030a01010a051a030a01000a260a06696e70757473121c0a0c120a0a080000803f00000000"
+      "0a0c120a0a08000000000000803f";
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2) bytes.push_back(char(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  const EncodedSequence seq = sequence_example_parse(bytes);
+  CHECK(seq.input_size == 2);
+  CHECK(seq.inputs == std::vector<float>{1, 0, 0, 1});
+  CHECK(seq.labels == std::vector<int64_t>{1, 0});
+}
