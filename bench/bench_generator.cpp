@@ -5,6 +5,7 @@
 //   bench_generator [--steps 20000] [--warmup 2000] [--cpu N] [--python PYTHON | --no-pytorch]
 //
 // PYTHON defaults to $TORCH_PYTHON, else python3. --cpu defaults to the last CPU.
+#include "bench_common.h"
 #include <algorithm>
 #include <cblas.h>
 #include <chrono>
@@ -41,22 +42,11 @@ void print_row(const std::string& impl, const std::string& layers, const Latency
               l.mean, 1e6 / l.mean);
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  using drumrnn::bench::cpu_model;
+  using drumrnn::bench::shell_quote;
   int steps = 20000, warmup = 2000;
   int cpu = int(std::max(1u, std::thread::hardware_concurrency())) - 1;
   bool pytorch = true;

@@ -9,6 +9,7 @@
 // Without --data, batches are synthetic with Groove-like lengths (uniform in [100, 511] steps).
 // The batches go to a JSON file (per sequence: input classes and labels) that the PyTorch script
 // reads; PYTHON defaults to $TORCH_PYTHON, else python3.
+#include "bench_common.h"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -144,22 +145,11 @@ void print_row(const Row& r) {
               r.ms_per_step);
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  using drumrnn::bench::cpu_model;
+  using drumrnn::bench::shell_quote;
   Options o;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   o.threads = cores > 1 ? std::vector<int>{1, int(cores)} : std::vector<int>{1};

@@ -107,11 +107,7 @@ std::vector<PackedBatch> split_batch(const PackedBatch& batch, int shards) {
       int active = 0;
       for (int s = k; s < batch.active(t); s += shards) {
         const int row = batch.offsets[t] + s;
-        for (int j = batch.inputs.row_start[row]; j < batch.inputs.row_start[row + 1]; ++j) {
-          p.inputs.index.push_back(batch.inputs.index[j]);
-          p.inputs.value.push_back(batch.inputs.value[j]);
-        }
-        p.inputs.row_start.push_back(static_cast<int32_t>(p.inputs.index.size()));
+        p.inputs.append_row(batch.inputs, row);
         p.labels.push_back(batch.labels[row]);
         ++active;
       }

@@ -22,6 +22,7 @@ struct SparseRows {
     value.clear();
   }
   void add_row(const float* dense, int n);  // keeps the non-zeros of a dense row
+  void append_row(const SparseRows& from, size_t row);  // copies one row of another set
 };
 
 struct PackedBatch {

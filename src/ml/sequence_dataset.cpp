@@ -75,11 +75,7 @@ PackedBatch make_batch(const SequenceDataset& data, std::span<const size_t> exam
     int active = 0;
     for (size_t k = 0; k < order.size() && b.lengths[k] > t; ++k) {
       const size_t step = data.first_step[order[k]] + t;
-      for (int j = data.steps.row_start[step]; j < data.steps.row_start[step + 1]; ++j) {
-        b.inputs.index.push_back(data.steps.index[j]);
-        b.inputs.value.push_back(data.steps.value[j]);
-      }
-      b.inputs.row_start.push_back(static_cast<int32_t>(b.inputs.index.size()));
+      b.inputs.append_row(data.steps, step);
       b.labels.push_back(data.labels[step]);
       ++active;
     }
