@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine: installs what is missing (apt-get), builds, then
-#   scripts/setup.sh run MIDI_DIR [OUT_DIR]   converts MIDI_DIR and builds drum_kit training/eval sets
+#   scripts/setup.sh run MIDI_DIR [OUT_DIR]   converts MIDI_DIR, builds drum_kit training/eval sets, and
+#                                             writes four drum tracks with the shipped Groove model
 #   scripts/setup.sh test                     runs the whole test suite (Catch2 under CTest)
 # Both are idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
@@ -40,6 +41,8 @@ case "$mode" in
     ./build/drumrnn convert --input_dir "$2" --output_file "$out/notes.tfrecord" --recursive
     ./build/drumrnn create-dataset --config drum_kit --input "$out/notes.tfrecord" --output_dir "$out/drum_kit" \
       --eval_ratio 0.10
+    ./build/drumrnn generate --output_dir "$out/generated" --num_outputs 4 --num_steps 64 \
+      --primer_drums "[(36,42),(),(42,),(),(38,42),(),(42,),()]"
     ;;
   test)
     install_missing
