@@ -55,4 +55,18 @@ for p in "${built[@]}"; do
     status=1
   fi
 done
+# Magenta's own pipeline on the same files, in the same run (the rival to bench_pipeline), when its
+# reference runner is beside the checkout (../shared/tools/magenta_ref.sh) or MAGENTA_REF names it.
+magenta_ref="${MAGENTA_REF:-$root/../shared/tools/magenta_ref.sh}"
+groove="${DRUMRNN_GROOVE_DIR:-$root/../shared/data/groove}"
+if [[ -x "$magenta_ref" && -d "$groove" ]]; then
+  echo
+  echo "## Magenta 2.1.4 convert + create-dataset ($magenta_ref all --input_dir $groove --seed 1 --sorted_listing)"
+  work="$(mktemp -d)"
+  "$magenta_ref" all --input_dir "$groove" --work_dir "$work" --seed 1 --sorted_listing --log WARN 2>/dev/null |
+    sed -n '/== summary ==/,$p'
+  rm -rf "$work"
+else
+  echo "# Magenta reference skipped: no $magenta_ref or no Groove data at $groove"
+fi
 exit $status

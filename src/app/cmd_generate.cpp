@@ -46,7 +46,11 @@ int run_generate(const GenerateOptions& o) {
 
   magenta::NoteSequence primer_ns;
   if (!o.primer_midi.empty()) {
-    primer_ns = midi_file_to_note_sequence(o.primer_midi);
+    try {
+      primer_ns = midi_file_to_note_sequence(o.primer_midi);
+    } catch (const MidiError& e) {
+      throw MidiError(o.primer_midi + ": " + e.what());
+    }
   } else {
     const std::string text = o.primer_drums.empty() ? "[(36,)]" : o.primer_drums;  // Magenta's default: a kick
     DrumTrack t;
