@@ -140,13 +140,6 @@ TEST_CASE("convert writes one NoteSequence per MIDI file and skips a corrupt one
   CHECK(names == std::set<std::string>{"a.mid", "deeper/b.MIDI"});
 }
 
-static void check_one_line_error(const test::RunResult& r, const std::string& needle) {
-  INFO(r.out);
-  CHECK(r.status != 0);
-  CHECK_THAT(r.out, Catch::Contains(needle));
-  CHECK(std::count(r.out.begin(), r.out.end(), '\n') <= 1);
-}
-
 TEST_CASE("bad input: each case is one line of error and a non-zero exit, with no output left", "[music]") {
   test::TempDir dir;
   fs::create_directories(dir.path() / "empty");
@@ -155,31 +148,31 @@ TEST_CASE("bad input: each case is one line of error and a non-zero exit, with n
   fs::create_directories(dir.path() / "midi");
   write_midi_file(dir.str("midi/a.mid"), groove(128));
 
-  check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("empty"), "--output_file", dir.str("o.tfrecord")}),
+  test::check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("empty"), "--output_file", dir.str("o.tfrecord")}),
                        "no .mid or .midi files");
-  check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("text"), "--output_file", dir.str("o.tfrecord")}),
+  test::check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("text"), "--output_file", dir.str("o.tfrecord")}),
                        "no .mid or .midi files");
-  check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("nope"), "--output_file", dir.str("o.tfrecord")}),
+  test::check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("nope"), "--output_file", dir.str("o.tfrecord")}),
                        "nope");
   CHECK_FALSE(fs::exists(dir.path() / "o.tfrecord"));
   test::write_bytes(dir.str("blocker"), "a file where a folder should be");
-  check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("midi"), "--output_file", dir.str("blocker/o.tfrecord")}),
+  test::check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("midi"), "--output_file", dir.str("blocker/o.tfrecord")}),
                        "blocker/o.tfrecord");
-  check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("midi")}), "--output_file");
-  check_one_line_error(test::run_drumrnn({"create-dataset", "--config", "drum_set", "--input", dir.str("midi"),
+  test::check_one_line_error(test::run_drumrnn({"convert", "--input_dir", dir.str("midi")}), "--output_file");
+  test::check_one_line_error(test::run_drumrnn({"create-dataset", "--config", "drum_set", "--input", dir.str("midi"),
                                           "--output_dir", dir.str("out")}),
                        "unknown config 'drum_set'");
-  check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("missing.tfrecord"), "--output_dir", dir.str("out")}),
+  test::check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("missing.tfrecord"), "--output_dir", dir.str("out")}),
                        "missing.tfrecord");
-  check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("empty"), "--output_dir", dir.str("out")}),
+  test::check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("empty"), "--output_dir", dir.str("out")}),
                        "no .mid or .midi files");
-  check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("midi"), "--output_dir", dir.str("blocker")}),
+  test::check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("midi"), "--output_dir", dir.str("blocker")}),
                        "blocker");
-  check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("midi"), "--output_dir", dir.str("out"),
+  test::check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("midi"), "--output_dir", dir.str("out"),
                                           "--eval_ratio", "1.5"}),
                        "eval_ratio");
   test::write_bytes(dir.str("corrupt.tfrecord"), std::string(40, '\x07'));
-  check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("corrupt.tfrecord"), "--output_dir", dir.str("out2")}),
+  test::check_one_line_error(test::run_drumrnn({"create-dataset", "--input", dir.str("corrupt.tfrecord"), "--output_dir", dir.str("out2")}),
                        "corrupt.tfrecord");
   CHECK_FALSE(fs::exists(dir.path() / "out2" / "training_drum_tracks.tfrecord"));
 }

@@ -1,5 +1,8 @@
 #include "test_support.h"
 
+#include <algorithm>
+#include <catch2/catch.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -55,6 +58,13 @@ void skip_test(const std::string& why) {
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary);
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void check_one_line_error(const RunResult& r, const std::string& needle) {
+  INFO(r.out);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.out, Catch::Contains(needle));
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') <= 1);
 }
 
 }  // namespace drumrnn::test

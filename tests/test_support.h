@@ -34,4 +34,7 @@ void skip_test(const std::string& why);
 
 void write_bytes(const std::string& path, const std::string& bytes);
 
+// Checks a failed run: non-zero exit, at most one line of output, and that line names `needle`.
+void check_one_line_error(const RunResult& r, const std::string& needle);
+
 }  // namespace drumrnn::test

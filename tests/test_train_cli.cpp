@@ -233,13 +233,6 @@ TEST_CASE("a killed training run resumes and never leaves a corrupt checkpoint",
   CHECK_THAT(r.out, Catch::Contains("resuming at step " + std::to_string(stopped_at)));
 }
 
-static void check_one_line_error(const test::RunResult& r, const std::string& needle) {
-  INFO(r.out);
-  CHECK(r.status != 0);
-  CHECK_THAT(r.out, Catch::Contains(needle));
-  CHECK(std::count(r.out.begin(), r.out.end(), '\n') <= 1);
-}
-
 TEST_CASE("bad model, primer, steps and data inputs are one-line errors", "[ml]") {
   test::TempDir dir;
   // A one_drum model to mismatch against.
@@ -257,25 +250,25 @@ TEST_CASE("bad model, primer, steps and data inputs are one-line errors", "[ml]"
     a.insert(a.end(), extra.begin(), extra.end());
     return test::run_drumrnn(a);
   };
-  check_one_line_error(gen({"--model", dir.str("missing.safetensors")}), "missing.safetensors");
-  check_one_line_error(gen({"--model", dir.str("corrupt.safetensors")}), "corrupt.safetensors");
-  check_one_line_error(gen({"--config", "drum_kit", "--model", dir.str("one.safetensors")}), "one_drum model");
-  check_one_line_error(gen({"--model", dir.str("kit.safetensors"), "--primer_drums", "[(36)]"}), "primer_drums");
-  check_one_line_error(gen({"--model", dir.str("kit.safetensors"), "--primer_drums", "[(90,)]"}), "no drum_kit class");
-  check_one_line_error(gen({"--model", dir.str("kit.safetensors"), "--primer_drums", "[(36,),(),(),(),(),(),(),(38,)]",
+  test::check_one_line_error(gen({"--model", dir.str("missing.safetensors")}), "missing.safetensors");
+  test::check_one_line_error(gen({"--model", dir.str("corrupt.safetensors")}), "corrupt.safetensors");
+  test::check_one_line_error(gen({"--config", "drum_kit", "--model", dir.str("one.safetensors")}), "one_drum model");
+  test::check_one_line_error(gen({"--model", dir.str("kit.safetensors"), "--primer_drums", "[(36)]"}), "primer_drums");
+  test::check_one_line_error(gen({"--model", dir.str("kit.safetensors"), "--primer_drums", "[(90,)]"}), "no drum_kit class");
+  test::check_one_line_error(gen({"--model", dir.str("kit.safetensors"), "--primer_drums", "[(36,),(),(),(),(),(),(),(38,)]",
                             "--num_steps", "4"}),
                        "num_steps");
-  check_one_line_error(test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
+  test::check_one_line_error(test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
                                           dir.str("empty.tfrecord")}),
                        "empty");
-  check_one_line_error(test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
+  test::check_one_line_error(test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
                                           dir.str("nothing.tfrecord")}),
                        "nothing.tfrecord");
-  check_one_line_error(test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
+  test::check_one_line_error(test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
                                           dir.str("empty.tfrecord"), "--hparams", "batch_sise=3"}),
                        "batch_sise");
   write_dataset(repeating_dataset(drum_config("drum_kit"), 2), dir.str("kit.tfrecord"));
-  check_one_line_error(test::run_drumrnn({"train", "--config", "one_drum", "--run_dir", dir.str("run1"),
+  test::check_one_line_error(test::run_drumrnn({"train", "--config", "one_drum", "--run_dir", dir.str("run1"),
                                           "--sequence_example_file", dir.str("kit.tfrecord")}),
                        "width 518");
   const auto cuda = test::run_drumrnn({"train", "--run_dir", dir.str("run2"), "--sequence_example_file",
