@@ -13,9 +13,11 @@ Command add_export_model_command(CLI::App& app) {
   auto run_dir = std::make_shared<std::string>();
   auto checkpoint = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
+  auto notes = std::make_shared<std::vector<std::string>>();
   auto* run = sub->add_option("--run_dir", *run_dir, "use the newest checkpoint in RUN/train");
   sub->add_option("--checkpoint", *checkpoint, "a checkpoint .safetensors file")->excludes(run);
   sub->add_option("--output", *output, "the model file to write (atomically)")->required();
+  sub->add_option("--metadata", *notes, "KEY=VALUE to add to __metadata__ (repeatable), e.g. data credits");
   return {sub, [=] {
             if (run_dir->empty() && checkpoint->empty()) throw std::invalid_argument("give --run_dir or --checkpoint");
             const std::string path = resolve_model_path(*run_dir, *checkpoint);
@@ -23,6 +25,11 @@ Command add_export_model_command(CLI::App& app) {
             std::map<std::string, std::string> extra = m.metadata;
             extra["exported_from"] = path;
             extra.erase("adam_step");
+            for (const auto& kv : *notes) {
+              const auto eq = kv.find('=');
+              if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--metadata wants KEY=VALUE, got " + kv);
+              extra[kv.substr(0, eq)] = kv.substr(eq + 1);
+            }
             save_model(*output, *m.model, m.hparams, m.step, nullptr, extra);
             std::printf("wrote %s (%s, step %lld, %zu parameters)\n", output->c_str(), m.model->shape().config->name,
                         (long long)m.step, m.model->table().total());
