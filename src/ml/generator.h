@@ -42,7 +42,7 @@ class Generator {
   // Restarts from the current primer at the next step.
   void reset() { reset_requested_.store(true, std::memory_order_release); }
 
-  // How many steps have been produced since the last (re)start.
+  // How many steps have been produced since the last (re)start (generator thread only).
   int64_t steps_since_start() const { return produced_; }
 
  private:
