@@ -8,6 +8,7 @@ Per step, as the drumrnn Generator does: build the drum_kit input (one-hot of th
 nn.Linear to 512 logits, softmax at temperature 1, torch.multinomial, .item(). One thread
 (torch.set_num_threads(1)), torch.inference_mode(), pinned to one CPU; Glorot-uniform weights.
 """
+
 import argparse
 import os
 import platform
@@ -15,6 +16,9 @@ import sys
 import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import cpu_model  # noqa: E402  (bench/bench_common.py)
 
 NUM_CLASSES, COUNTER_BITS = 512, 6
 INPUT_SIZE = NUM_CLASSES + COUNTER_BITS
@@ -56,17 +60,6 @@ class Stepper:
         self.prev = int(torch.multinomial(probs, 1).item())
         self.position += 1
         return self.prev
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():

@@ -10,6 +10,7 @@ the real steps only, Adam (lr 0.001) with per-tensor clip_grad_norm_(3). Inputs 
 FILE is the batch file bench_train writes (the same batches ours trains on); without it, synthetic
 batches with lengths uniform in [100, 511] are drawn here (not the same batches).
 """
+
 import argparse
 import json
 import os
@@ -19,6 +20,9 @@ import time
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import cpu_model  # noqa: E402  (bench/bench_common.py)
 
 NUM_CLASSES, COUNTER_BITS = 512, 6
 INPUT_SIZE = NUM_CLASSES + COUNTER_BITS
@@ -69,17 +73,6 @@ class DrumRnn(torch.nn.Module):
     def forward(self, packed):
         out, _ = self.lstm(packed)
         return self.fc(self.drop(out.data))
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():
