@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(build-essential cmake ninja-build pkg-config git
           libprotobuf-dev protobuf-compiler libssl-dev libcli11-dev nlohmann-json3-dev catch2
-          libopenblas-dev)
+          libopenblas-dev ccache)
 
 install_missing() {
   local missing=()
