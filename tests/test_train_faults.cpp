@@ -15,6 +15,7 @@
 #include "ml/checkpoint.h"
 #include "ml/cpu_trainer.h"
 #include "ml/safetensors.h"
+#include "ml/train_loop.h"
 #include "ml_fixtures.h"
 #include "test_support.h"
 #include "train_fixtures.h"
@@ -51,6 +52,22 @@ int lines_with(const std::string& text, const std::string& needle) {
   }
   return n;
 }
+
+// Keeps what a run reports; cancels once training reaches `cancel_at`.
+struct RecordingObserver : JobObserver {
+  struct Progress {
+    std::string stage;
+    JobProgress p;
+  };
+  std::vector<Progress> progress;
+  std::vector<std::pair<std::string, bool>> messages;
+  int64_t cancel_at = 0;
+  void on_progress(const JobProgress& p) override {
+    progress.push_back({std::string(p.stage), p});
+    if (cancel_at && p.stage == "train" && p.done >= cancel_at) cancel();
+  }
+  void on_message(std::string_view line, bool error) override { messages.emplace_back(std::string(line), error); }
+};
 
 }  // namespace
 
@@ -154,7 +171,7 @@ TEST_CASE("a model or checkpoint holding nan or inf is a one-line error naming t
         std::vector<std::string>{"model.ckpt-7.safetensors"});
 }
 
-TEST_CASE("--num_checkpoints 0 keeps every checkpoint and the default keeps Magenta's 10", "[ml]") {
+TEST_CASE("num_checkpoints 0 keeps every checkpoint and the default keeps Magenta's 10", "[ml]") {
   test::TempDir dir;
   test::write_dataset(test::repeating_dataset(drum_config("drum_kit"), 4), dir.str("train.tfrecord"));
   const std::vector<std::string> common = {"--sequence_example_file", dir.str("train.tfrecord"), "--hparams",
@@ -282,4 +299,77 @@ TEST_CASE("training removes the temp files a killed run left in its train folder
   REQUIRE(r.status == 0);
   CHECK_FALSE(fs::exists(stale));
   CHECK(fs::exists(live));  // another process that is still running may still commit it
+}
+
+TEST_CASE("run_training reports through its observer, and a cancel saves a checkpoint and returns 0", "[ml]") {
+  test::TempDir dir;
+  test::write_dataset(test::repeating_dataset(drum_config("drum_kit"), 4), dir.str("train.tfrecord"));
+  test::write_dataset(test::repeating_dataset(drum_config("drum_kit"), 2), dir.str("eval.tfrecord"));
+  TrainRunOptions o;
+  o.run_dir = dir.str("run");
+  o.sequence_example_file = dir.str("train.tfrecord");
+  o.eval_sequence_example_file = dir.str("eval.tfrecord");
+  o.hparams = test::kTinyHparams;
+  o.summary_frequency = 2;
+  o.checkpoint_steps = 4;
+  RecordingObserver observer;
+  observer.cancel_at = 6;  // num_training_steps 0: only the cancel stops it
+  REQUIRE(run_training(o, observer) == 0);
+  CHECK(load_model(latest_checkpoint(o.run_dir + "/train")).step == 6);
+
+  std::vector<int64_t> train_steps, eval_steps;
+  for (const auto& [stage, p] : observer.progress) {
+    INFO(stage << " " << p.done);
+    if (stage == "train") {
+      train_steps.push_back(p.done);
+      CHECK(p.total == 0);
+      CHECK(std::isfinite(p.loss));
+      CHECK(p.accuracy >= 0.0);
+      CHECK(p.rate > 0.0);
+      CHECK(p.tokens_per_s > 0.0);
+    } else {
+      CHECK(stage == "eval");
+      eval_steps.push_back(p.done);
+      CHECK(std::isfinite(p.loss));
+    }
+  }
+  CHECK(train_steps == std::vector<int64_t>{2, 4, 6});
+  CHECK(eval_steps == std::vector<int64_t>{4, 6});
+  REQUIRE(observer.messages.size() >= 3);
+  for (const auto& [line, error] : observer.messages) CHECK_FALSE(error);
+  CHECK_THAT(observer.messages.front().first, Catch::Contains("from scratch"));
+  CHECK_THAT(observer.messages[1].first, Catch::StartsWith("eval at step 4: loss"));
+  CHECK_THAT(observer.messages.back().first, Catch::StartsWith("interrupted at step 6"));
+
+  o.num_training_steps = 8;
+  RecordingObserver resumed;
+  REQUIRE(run_training(o, resumed) == 0);
+  CHECK_THAT(resumed.messages.front().first, Catch::Contains("resuming at step 6"));
+  CHECK_THAT(resumed.messages.back().first, Catch::StartsWith("stopped at step 8"));
+  REQUIRE_FALSE(resumed.progress.empty());
+  CHECK(resumed.progress.front().p.total == 8);
+}
+
+TEST_CASE("run_training rejects step options that would divide by zero or delete checkpoints", "[ml]") {
+  test::TempDir dir;
+  test::write_dataset(test::repeating_dataset(drum_config("drum_kit"), 2), dir.str("train.tfrecord"));
+  TrainRunOptions good;
+  good.run_dir = dir.str("run");
+  good.sequence_example_file = dir.str("train.tfrecord");
+  good.hparams = test::kTinyHparams;
+  good.num_training_steps = 2;
+  const std::vector<std::pair<std::string, void (*)(TrainRunOptions&)>> bad = {
+      {"summary_frequency", [](TrainRunOptions& o) { o.summary_frequency = 0; }},
+      {"checkpoint_steps", [](TrainRunOptions& o) { o.checkpoint_steps = 0; }},
+      {"checkpoint_steps", [](TrainRunOptions& o) { o.checkpoint_steps = -2; }},
+      {"num_training_steps", [](TrainRunOptions& o) { o.num_training_steps = -1; }},
+      {"num_checkpoints", [](TrainRunOptions& o) { o.num_checkpoints = -1; }}};
+  for (const auto& [flag, spoil] : bad) {
+    INFO(flag);
+    TrainRunOptions o = good;
+    spoil(o);
+    CHECK_THROWS_WITH(run_training(o, silent_job()), Catch::Contains(flag));
+  }
+  CHECK_FALSE(fs::exists(dir.path() / "run"));
+  CHECK(run_training(good, silent_job()) == 0);
 }

@@ -1,8 +1,36 @@
 // drumrnn train: Magenta's drums_rnn_train.
+#include <csignal>
+
 #include "app/commands.h"
+#include "app/train_console.h"
 #include "ml/train_loop.h"
 
 namespace drumrnn {
+
+namespace {
+
+// The observer of the run in progress; a signal handler may only cancel() it (an atomic store).
+JobObserver* g_signal_target = nullptr;
+extern "C" void cancel_on_signal(int) {
+  if (g_signal_target) g_signal_target->cancel();
+}
+
+int run_train_command(const TrainRunOptions& o) {
+  TrainConsole console;
+  g_signal_target = &console;
+  std::signal(SIGINT, cancel_on_signal);
+  std::signal(SIGTERM, cancel_on_signal);
+  struct Restore {
+    ~Restore() {
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
+      g_signal_target = nullptr;
+    }
+  } restore;
+  return run_training(o, console);
+}
+
+}  // namespace
 
 Command add_train_command(CLI::App& app) {
   auto* sub = app.add_subcommand("train", "train the drum RNN on SequenceExamples (resumes; --eval evaluates)");
@@ -15,15 +43,22 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--eval_sequence_example_file", o->eval_sequence_example_file,
                   "also evaluate on this file at every checkpoint");
   sub->add_option("--hparams", o->hparams, "Magenta syntax, e.g. \"batch_size=64,rnn_layer_sizes=[64,64]\"");
-  sub->add_option("--num_training_steps", o->num_training_steps, "stop at this global step (0 = until Ctrl-C)");
-  sub->add_option("--summary_frequency", o->summary_frequency, "steps between summaries")->default_val(10);
-  sub->add_option("--checkpoint_steps", o->checkpoint_steps, "steps between checkpoints")->default_val(200);
-  sub->add_option("--num_checkpoints", o->num_checkpoints, "checkpoints to keep")->default_val(5);
+  sub->add_option("--num_training_steps", o->num_training_steps, "stop at this global step (0 = until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--summary_frequency", o->summary_frequency, "steps between summaries")
+      ->default_val(10)
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--checkpoint_steps", o->checkpoint_steps, "steps between checkpoints")
+      ->default_val(200)
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--num_checkpoints", o->num_checkpoints, "checkpoints to keep, 0 = all (Magenta's default, 10)")
+      ->default_val(10)
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--eval", o->eval_only, "evaluate the run's checkpoints on --sequence_example_file into RUN/eval");
   sub->add_option("--device", o->device, "cpu, cuda or auto")->default_val("auto");
-  sub->add_option("--threads", o->threads, "CPU worker threads (default: one per core)");
+  sub->add_option("--threads", o->threads, "CPU worker threads (default: one per core; results do not depend on it)");
   sub->add_option("--seed", o->seed, "initialization, shuffling and dropout seed")->default_val(0);
-  return {sub, [o] { return run_training(*o); }};
+  return {sub, [o] { return run_train_command(*o); }};
 }
 
 }  // namespace drumrnn
