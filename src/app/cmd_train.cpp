@@ -15,6 +15,20 @@ extern "C" void cancel_on_signal(int) {
   if (g_signal_target) g_signal_target->cancel();
 }
 
+// "--flag: must be positive, got 0" rather than CLI11's range text with a 300-digit bound.
+CLI::Validator at_least(long long min, const std::string& what) {
+  return CLI::Validator(
+      [min, what](std::string& value) -> std::string {
+        try {
+          size_t used = 0;
+          if (std::stoll(value, &used) >= min && used == value.size()) return "";
+        } catch (const std::exception&) {
+        }
+        return "must be " + what + ", got " + value;
+      },
+      min > 0 ? "POSITIVE" : "NONNEGATIVE");
+}
+
 int run_train_command(const TrainRunOptions& o) {
   TrainConsole console;
   g_signal_target = &console;
@@ -44,16 +58,16 @@ Command add_train_command(CLI::App& app) {
                   "also evaluate on this file at every checkpoint");
   sub->add_option("--hparams", o->hparams, "Magenta syntax, e.g. \"batch_size=64,rnn_layer_sizes=[64,64]\"");
   sub->add_option("--num_training_steps", o->num_training_steps, "stop at this global step (0 = until Ctrl-C)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0, "0 (until Ctrl-C) or positive"));
   sub->add_option("--summary_frequency", o->summary_frequency, "steps between summaries")
       ->default_val(10)
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1, "positive"));
   sub->add_option("--checkpoint_steps", o->checkpoint_steps, "steps between checkpoints")
       ->default_val(200)
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1, "positive"));
   sub->add_option("--num_checkpoints", o->num_checkpoints, "checkpoints to keep, 0 = all (Magenta's default, 10)")
       ->default_val(10)
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0, "0 (keep all) or positive"));
   sub->add_flag("--eval", o->eval_only, "evaluate the run's checkpoints on --sequence_example_file into RUN/eval");
   sub->add_option("--device", o->device, "cpu, cuda or auto")->default_val("auto");
   sub->add_option("--threads", o->threads, "CPU worker threads (default: one per core; results do not depend on it)");
