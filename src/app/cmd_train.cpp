@@ -2,6 +2,7 @@
 #include <csignal>
 
 #include "app/commands.h"
+#include "app/magenta_flags.h"
 #include "app/train_console.h"
 #include "ml/train_loop.h"
 
@@ -72,6 +73,16 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--device", o->device, "cpu, cuda or auto")->default_val("auto");
   sub->add_option("--threads", o->threads, "CPU worker threads (default: one per core; results do not depend on it)");
   sub->add_option("--seed", o->seed, "initialization, shuffling and dropout seed")->default_val(0);
+  // Magenta's other drums_rnn_train flags (facts §7): --log, --num_eval_examples, bundle names.
+  add_log_flag(sub);
+  add_generator_detail_flags(sub);
+  sub->add_option_function<int64_t>(
+      "--num_eval_examples",
+      [](int64_t n) {
+        if (n != 0)
+          throw CLI::ValidationError("--num_eval_examples", "only 0 (Magenta's default: the whole eval file) for now");
+      },
+      "examples per evaluation; 0 = the whole file (the only value for now)");
   return {sub, [o] { return run_train_command(*o); }};
 }
 
