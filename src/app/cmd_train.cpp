@@ -1,20 +1,13 @@
 // drumrnn train: Magenta's drums_rnn_train.
-#include <csignal>
-
 #include "app/commands.h"
 #include "app/magenta_flags.h"
+#include "app/terminal_progress.h"
 #include "app/train_console.h"
 #include "ml/train_loop.h"
 
 namespace drumrnn {
 
 namespace {
-
-// The observer of the run in progress; a signal handler may only cancel() it (an atomic store).
-JobObserver* g_signal_target = nullptr;
-extern "C" void cancel_on_signal(int) {
-  if (g_signal_target) g_signal_target->cancel();
-}
 
 // "--flag: must be positive, got 0" rather than CLI11's range text with a 300-digit bound.
 CLI::Validator at_least(long long min, const std::string& what) {
@@ -32,16 +25,7 @@ CLI::Validator at_least(long long min, const std::string& what) {
 
 int run_train_command(const TrainRunOptions& o) {
   TrainConsole console;
-  g_signal_target = &console;
-  std::signal(SIGINT, cancel_on_signal);
-  std::signal(SIGTERM, cancel_on_signal);
-  struct Restore {
-    ~Restore() {
-      std::signal(SIGINT, SIG_DFL);
-      std::signal(SIGTERM, SIG_DFL);
-      g_signal_target = nullptr;
-    }
-  } restore;
+  CancelOnInterrupt interrupt(console);  // Ctrl-C saves a checkpoint and stops
   return run_training(o, console);
 }
 
