@@ -4,6 +4,8 @@
 #include <cblas.h>
 #include <cstring>
 
+#include "ml/simd_dispatch.h"
+
 namespace drumrnn {
 namespace {
 
@@ -16,7 +18,7 @@ uint32_t mix64(uint64_t z) {
 
 // Counter-based hash (murmur3's finalizer) over the units of one row: no sequential RNG state, so
 // the loop vectorizes and any row's mask can be drawn on its own.
-__attribute__((target_clones("avx2", "default"))) void dropout_mask_row(float* mask, int n, uint32_t row_key,
+DRUMRNN_CLONES_AVX2 void dropout_mask_row(float* mask, int n, uint32_t row_key,
                                                                            float keep) {
   const uint32_t threshold = uint32_t(double(keep) * 4294967295.0);
   const float scale = 1.0f / keep;
