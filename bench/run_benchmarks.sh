@@ -10,6 +10,7 @@
 # <PROGRAM>_ARGS, e.g. BENCH_TRAIN_ARGS="--data /path/to/training_drum_tracks.tfrecord",
 # BENCH_GENERATOR_ARGS, BENCH_PIPELINE_ARGS, COUNT_BASELINES_ARGS="TRAIN.tfrecord EVAL.tfrecord".
 # A program that needs arguments and gets none (usage, exit 2) is reported as skipped.
+# BENCH_SECTIONS (default all) picks sections: program names, "training", "magenta".
 #
 # Training is measured differently from the rest (see "training" below): fp32_peak first, then for
 # each of TRAIN_CONFIGS ("layers:batch_size:steps:warmup", default
@@ -45,8 +46,10 @@ fi
 echo "# bench/run_benchmarks.sh  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(git -C "$root" rev-parse --short HEAD 2>/dev/null)"
 echo "# $(uname -srm), $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
 status=0
+wanted() { [[ -z ${BENCH_SECTIONS:-} || " $BENCH_SECTIONS " == *" $1 "* ]]; }
 for p in "${built[@]}"; do
   [[ $p == bench_train || $p == fp32_peak ]] && continue  # measured together in "training" below
+  wanted "$p" || continue
   echo
   echo "## $p"
   args_var="$(echo "$p" | tr '[:lower:]-' '[:upper:]_')_ARGS"
@@ -80,11 +83,12 @@ with_flops() {
   awk -v f="$1" -v peak="$2" '
     /^implementation/ { printf "%s %9s %8s\n", $0, "GFLOP/s", "%peak"; next }
     NF >= 5 && $(NF-3) ~ /^[0-9]+$/ && $(NF-1) ~ /^[0-9.]+$/ {
-      g = $(NF-1) * f / 1e9; printf "%s %9.2f %7.1f%%\n", $0, g, peak > 0 ? 100 * g / peak : 0; fflush(); next }
+      g = $(NF-1) * f / 1e9; share = (peak > 0) ? 100 * g / peak : 0
+      printf "%s %9.2f %7.1f%%\n", $0, g, share; fflush(); next }
     { print; fflush() }'
 }
 have() { local x; for x in "${built[@]}"; do [[ $x == "$1" ]] && return 0; done; return 1; }
-if have bench_train; then
+if have bench_train && wanted training; then
   echo
   echo "## training (bench_train and bench/pytorch_train.py interleaved, $cores threads)"
   peak_sgemm=0 peak_fma=0
@@ -124,7 +128,9 @@ fi
 # reference runner is beside the checkout (../shared/tools/magenta_ref.sh) or MAGENTA_REF names it.
 magenta_ref="${MAGENTA_REF:-$root/../shared/tools/magenta_ref.sh}"
 groove="${DRUMRNN_GROOVE_DIR:-$root/../shared/data/groove}"
-if [[ -x "$magenta_ref" && -d "$groove" ]]; then
+if ! wanted magenta; then
+  :
+elif [[ -x "$magenta_ref" && -d "$groove" ]]; then
   echo
   echo "## Magenta 2.1.4 convert + create-dataset ($magenta_ref all --input_dir $groove --seed 1 --sorted_listing)"
   work="$(mktemp -d)"
