@@ -1,14 +1,27 @@
 #!/usr/bin/env python3
-"""PyTorch's CPU training throughput for the drum RNN at the seed's hparams, for bench_train.
+"""PyTorch's CPU training throughput for the drum RNN, in its fastest honest configuration, on the
+batches bench_train writes (the very batches ours trains on).
 
-    python3 bench/pytorch_train.py [--batches FILE] [--steps 20] [--warmup 3] [--threads 1,2] [--rows-only]
+    python3 bench/pytorch_train.py --batches FILE [--steps 20] [--warmup 3] [--threads N[,M]]
+                                   [--variants eager,eager_batch_first,compile] [--rows-only]
 
-Same network as drumrnn: nn.LSTM(518 -> 64 -> 64) (dropout 0.5 between the layers and nn.Dropout(0.5)
-after the last, as Magenta's DropoutWrapper on every cell), nn.Linear(64 -> 512), cross-entropy over
-the real steps only, Adam (lr 0.001) with per-tensor clip_grad_norm_(3). Inputs are dense [T, B, 518]
-(one-hot + counters) fed as a PackedSequence (pack_padded_sequence), so no compute goes to padding.
-FILE is the batch file bench_train writes (the same batches ours trains on); without it, synthetic
-batches with lengths uniform in [100, 511] are drawn here (not the same batches).
+Same network as drumrnn: nn.LSTM(518 -> H -> ... -> H) (dropout 1-keep between layers and
+nn.Dropout after the last, as Magenta's DropoutWrapper on every cell), nn.Linear(H -> 512),
+cross-entropy over the real steps only, Adam (lr 0.001), per-tensor clip_grad_norm_(3).
+
+Why padded, not packed: nn.LSTM on a PackedSequence takes PyTorch's slow per-step CPU path (no
+oneDNN), about 5x slower than a padded batch even though the padding is computed for nothing. So
+each batch is a dense [T, B, 518] tensor (one-hot + counter bits), T = the batch's longest
+sequence, and the loss ignores the padded steps (ignore_index). Only real steps count as tokens,
+so the padding shows as waste, as it would in training.
+
+Variants (with more than one, each is timed briefly on the first batch and the fastest is kept
+and named in its row):
+  eager              nn.LSTM, time-major input
+  eager_batch_first  nn.LSTM(batch_first=True), [B, T, 518] input
+  compile            torch.compile of the model (nn.LSTM itself stays eager: dynamo does not trace
+                     RNN modules; the output layer, dropout and loss are compiled)
+Adam uses fused=True where this torch supports it on the CPU (the fastest of its three kernels).
 """
 
 import argparse
@@ -18,7 +31,6 @@ import platform
 import sys
 import time
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,102 +38,147 @@ from bench_common import cpu_model  # noqa: E402  (bench/bench_common.py)
 
 NUM_CLASSES, COUNTER_BITS = 512, 6
 INPUT_SIZE = NUM_CLASSES + COUNTER_BITS
+IGNORE = -100
+VARIANTS = ["eager", "eager_batch_first", "compile"]
 
 
-def synthetic(n_batches, batch_size, layers):
-    rng = np.random.default_rng(7)
-    vocab = [0, 0, 0, 1, 2, 4, 5, 6, 3, 8, 12, 260, 129, 511]
-    batches = []
-    for _ in range(n_batches):
-        b = []
-        for _ in range(batch_size):
-            ev = [vocab[k] for k in rng.integers(0, len(vocab), size=int(rng.integers(100, 512)) + 1)]
-            b.append({"inputs": ev[:-1], "labels": ev[1:]})
-        batches.append(b)
-    return {"layer_sizes": layers, "dropout_keep_prob": 0.5, "batches": batches,
-            "source": "synthetic (drawn in Python), lengths uniform in [100, 511]"}
-
-
-def to_tensors(batch):
-    """A batch as (PackedSequence of dense inputs, packed labels, real steps)."""
-    seqs = sorted(batch, key=lambda s: -len(s["inputs"]))
-    lengths = [len(s["inputs"]) for s in seqs]
-    T, B = lengths[0], len(seqs)
+def to_padded(batch, batch_first):
+    """A batch as (dense padded inputs, labels with IGNORE on padding, real steps)."""
+    lengths = [len(s["inputs"]) for s in batch]
+    T, B = max(lengths), len(batch)
     x = torch.zeros(T, B, INPUT_SIZE)
-    y = torch.zeros(T, B, dtype=torch.long)
-    for b, s in enumerate(seqs):
+    y = torch.full((T, B), IGNORE, dtype=torch.long)
+    for b, s in enumerate(batch):
         n = len(s["inputs"])
         t = torch.arange(n)
         x[t, b, torch.tensor(s["inputs"])] = 1.0
-        pos = t + 1
+        pos = t + 1  # Magenta's binary counter of the step's position, as ±1
         for i in range(COUNTER_BITS):
             x[t, b, NUM_CLASSES + i] = ((pos >> i) & 1).float() * 2.0 - 1.0
         y[t, b] = torch.tensor(s["labels"])
-    packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=True)
-    labels = torch.nn.utils.rnn.pack_padded_sequence(y, lengths, enforce_sorted=True).data
-    return packed, labels, sum(lengths)
+    if batch_first:
+        x, y = x.transpose(0, 1).contiguous(), y.transpose(0, 1).contiguous()
+    return x, y, sum(lengths)
 
 
 class DrumRnn(torch.nn.Module):
-    def __init__(self, layers, keep):
+    def __init__(self, layers, keep, batch_first):
         super().__init__()
-        self.lstm = torch.nn.LSTM(INPUT_SIZE, layers[0], num_layers=len(layers), dropout=1.0 - keep)
         assert all(h == layers[0] for h in layers), "nn.LSTM stacks equal sizes only"
+        self.lstm = torch.nn.LSTM(INPUT_SIZE, layers[0], num_layers=len(layers), dropout=1.0 - keep,
+                                  batch_first=batch_first)
         self.drop = torch.nn.Dropout(1.0 - keep)
         self.fc = torch.nn.Linear(layers[-1], NUM_CLASSES)
 
-    def forward(self, packed):
-        out, _ = self.lstm(packed)
-        return self.fc(self.drop(out.data))
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(self.drop(out))
+
+
+def make_adam(params):
+    try:
+        return torch.optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, fused=True), "fused"
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8), "foreach"
+
+
+class Run:
+    """One variant: its model, optimizer and the batches laid out for it."""
+
+    def __init__(self, variant, doc, layers, keep):
+        batch_first = variant == "eager_batch_first"
+        torch.manual_seed(1)
+        self.model = DrumRnn(layers, keep, batch_first)
+        self.model.train()
+        self.opt, self.adam = make_adam(self.model.parameters())
+        self.forward = torch.compile(self.model) if variant == "compile" else self.model
+        self.data = [to_padded(b, batch_first) for b in doc["batches"]]
+        self.variant = variant
+
+    def step(self, k):
+        x, y, _ = self.data[k % len(self.data)]
+        self.opt.zero_grad(set_to_none=True)
+        logits = self.forward(x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, NUM_CLASSES), y.reshape(-1),
+                                                 ignore_index=IGNORE)
+        loss.backward()
+        for p in self.model.parameters():  # Magenta clips each tensor separately
+            torch.nn.utils.clip_grad_norm_([p], 3.0)
+        self.opt.step()
+
+    def trial(self, steps):
+        """tokens/s on batch 0 alone, after one warm-up step on it (so one shape, one compile)."""
+        self.step(0)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            self.step(0)
+        return steps * self.data[0][2] / (time.perf_counter() - t0)
+
+    def time(self, warmup, steps):
+        # Warm up on every batch at least once: oneDNN builds (and caches) an LSTM primitive per
+        # sequence length and torch.compile specializes per shape, both one-off costs that a long
+        # training run pays once per length, not per step.
+        warmup = max(warmup, len(self.data))
+        for k in range(warmup):
+            self.step(k)
+        tokens = 0
+        t0 = time.perf_counter()
+        for k in range(warmup, warmup + steps):
+            self.step(k)
+            tokens += self.data[k % len(self.data)][2]
+        return time.perf_counter() - t0, tokens
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--batches")
+    ap.add_argument("--batches", required=True, help="the batch file bench_train --write-batches wrote")
     ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--threads", default="1,%d" % os.cpu_count() if os.cpu_count() > 1 else "1")
+    ap.add_argument("--warmup", type=int, default=3, help="at least one per batch in the file")
+    ap.add_argument("--threads", default=str(os.cpu_count() or 1))
+    ap.add_argument("--variants", default=",".join(VARIANTS),
+                    help="comma-separated; with more than one, each is tried (--tune-steps) and the fastest timed")
+    ap.add_argument("--tune-steps", type=int, default=1,
+                    help="timed steps per variant on batch 0 when choosing (after one warm-up step)")
+    ap.add_argument("--all", action="store_true", help="print a row for every variant, not only the fastest")
     ap.add_argument("--rows-only", action="store_true", help="rows for bench_train's table")
     args = ap.parse_args()
-    doc = json.load(open(args.batches)) if args.batches else synthetic(8, 64, [64, 64])
+    doc = json.load(open(args.batches))
     layers, keep = doc["layer_sizes"], doc["dropout_keep_prob"]
-    data = [to_tensors(b) for b in doc["batches"]]
+    variants = [v for v in args.variants.split(",") if v]
+    for v in variants:
+        if v not in VARIANTS:
+            sys.exit("pytorch_train.py: unknown variant '%s' (known: %s)" % (v, ", ".join(VARIANTS)))
 
     if not args.rows_only:
         print("# " + " ".join([sys.executable] + sys.argv))
         u = platform.uname()
         print("# machine: %s %s %s, %s, %d hardware threads; torch %s" %
               (u.system, u.release, u.machine, cpu_model(), os.cpu_count(), torch.__version__))
-        print("# drum_kit, batch_size %d, rnn_layer_sizes %s, dropout keep %.2f; %d batches from %s" %
-              (len(doc["batches"][0]), layers, keep, len(data), doc["source"]))
+        lengths = [len(s["inputs"]) for b in doc["batches"] for s in b]
+        print("# drum_kit, batch_size %d, rnn_layer_sizes %s, dropout keep %.2f; %d batches from %s; "
+              "padding %.0f%% of the computed steps" %
+              (len(doc["batches"][0]), layers, keep, len(doc["batches"]), doc["source"],
+               100.0 * (1 - sum(lengths) / sum(len(b) * max(len(s["inputs"]) for s in b)
+                                               for b in doc["batches"]))))
         print("%-44s %7s %10s %12s %10s" % ("implementation", "threads", "steps/s", "tokens/s", "ms/step"))
+    version = torch.__version__.split("+")[0]
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
-        torch.manual_seed(1)
-        model = DrumRnn(layers, keep)
-        model.train()
-        opt = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-8)
-
-        def step(k):
-            packed, labels, _ = data[k % len(data)]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(packed), labels)
-            loss.backward()
-            for p in model.parameters():  # Magenta clips each tensor separately
-                torch.nn.utils.clip_grad_norm_([p], 3.0)
-            opt.step()
-
-        for k in range(args.warmup):
-            step(k)
-        tokens = 0
-        t0 = time.perf_counter()
-        for k in range(args.steps):
-            step(k)
-            tokens += data[k % len(data)][2]
-        s = time.perf_counter() - t0
-        print("%-44s %7d %10.2f %12.0f %10.1f" % ("PyTorch %s nn.LSTM (packed, dense input)" % torch.__version__.split("+")[0],
-                                                   threads, args.steps / s, tokens / s, 1e3 * s / args.steps),
-              flush=True)
+        runs = [Run(v, doc, layers, keep) for v in variants]
+        if len(runs) > 1:
+            rate = {r.variant: r.trial(args.tune_steps) for r in runs}
+            if not args.rows_only:
+                print("# tuning (%d threads): %s" % (threads, ", ".join(
+                    "%s %.0f tokens/s" % (v, rate[v]) for v in variants)))
+            if not args.all:
+                runs = [max(runs, key=lambda r: rate[r.variant])]
+        for r in runs:
+            s, tokens = r.time(args.warmup, args.steps)
+            name = "PyTorch %s nn.LSTM padded, %s" % (version, r.variant)
+            if len(variants) > 1 and not args.all:
+                name += " (fastest)"
+            print("%-44s %7d %10.2f %12.0f %10.1f" % (name, threads, args.steps / s, tokens / s, 1e3 * s / args.steps),
+                  flush=True)
 
 
 if __name__ == "__main__":
