@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
       add_evaluate_command(app),
       add_generate_command(app),
       add_export_model_command(app),
+      add_live_command(app),
+      add_render_command(app),
+      add_devices_command(app),
   };
   try {
     app.parse(argc, argv);
