@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <numeric>
 #include <sched.h>
 #include <string>
@@ -88,8 +89,8 @@ int main(int argc, char** argv) {
   const std::vector<std::vector<int>> shapes = {{64, 64}, {256, 256, 256}};
   const DrumConfig& c = drum_config("drum_kit");
   for (const auto& layers : shapes) {
-    DrumRnn model(DrumRnnShape{&c, layers});
-    model.init_glorot(1);
+    auto model = std::make_shared<DrumRnn>(DrumRnnShape{&c, layers});
+    model->init_glorot(1);
     Generator gen(model, 1);
     int sink = 0;
     for (int k = 0; k < warmup; ++k) sink += gen.step().drum_class;

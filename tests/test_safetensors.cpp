@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "common/atomic_file.h"
+#include "ml/half_float.h"
 #include "ml/param_table.h"
 #include "ml/safetensors.h"
 #include "test_support.h"
@@ -137,6 +139,43 @@ TEST_CASE("safetensors converts BF16 and F64", "[ml]") {
   const SafetensorsFile file = load_safetensors(dir.str("x.safetensors"));
   CHECK(file.tensors.at("a").data == std::vector<float>{1.0f, -3.0f});
   CHECK(file.tensors.at("b").data == std::vector<float>{0.1f});
+}
+
+TEST_CASE("safetensors converts every F16 value exactly", "[ml]") {
+  // All 65536 half values in one tensor; each must load as its exact float (the IEEE definition,
+  // written out here independently) and convert back to the same bits.
+  test::TempDir dir;
+  std::string data(2 * 65536, '\0');
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const uint16_t v = uint16_t(h);
+    std::memcpy(&data[2 * h], &v, 2);
+  }
+  const std::string header = R"({"h":{"dtype":"F16","shape":[65536],"data_offsets":[0,131072]}})";
+  const uint64_t n = header.size();
+  test::write_bytes(dir.str("h.safetensors"), std::string(reinterpret_cast<const char*>(&n), 8) + header + data);
+  const std::vector<float> values = load_safetensors(dir.str("h.safetensors")).tensors.at("h").data;
+  REQUIRE(values.size() == 65536);
+  int wrong = 0, not_round_trip = 0;
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    const float sign = (h & 0x8000) ? -1.0f : 1.0f;
+    const float got = values[h];
+    if (exponent == 31) {
+      wrong += mantissa ? !std::isnan(got) : got != sign * std::numeric_limits<float>::infinity();
+      if (mantissa) continue;  // NaN payloads need not survive
+    } else {
+      const float want = exponent == 0 ? sign * std::ldexp(float(mantissa), -24)
+                                       : sign * std::ldexp(float(mantissa | 0x400), exponent - 25);
+      wrong += std::memcmp(&got, &want, 4) != 0;  // bitwise: keeps -0.0 apart from 0.0
+    }
+    not_round_trip += float_to_half(got) != h;
+  }
+  CHECK(wrong == 0);
+  CHECK(not_round_trip == 0);
+  // Rounding to nearest even on the way to half.
+  CHECK(float_to_half(1.0f + std::ldexp(1.0f, -11)) == 0x3c00);  // halfway: to even (down)
+  CHECK(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3c02);  // halfway: to even (up)
+  CHECK(float_to_half(70000.0f) == 0x7c00);  // overflow: +Inf
 }
 
 TEST_CASE("safetensors truncated at every length throws SafetensorsError", "[ml]") {

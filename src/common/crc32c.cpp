@@ -2,8 +2,11 @@
 
 #include <array>
 #include <cstring>
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(DRUMRNN_PORTABLE_ONLY)
+#define DRUMRNN_CRC_SSE42 1
 #include <nmmintrin.h>
+#else
+#define DRUMRNN_CRC_SSE42 0
 #endif
 
 namespace drumrnn {
@@ -39,8 +42,10 @@ uint32_t crc_table(const uint8_t* p, size_t n, uint32_t c) {
   return c;
 }
 
-#if defined(__x86_64__)
-uint32_t crc_sse42(const uint8_t* p, size_t n, uint32_t c) {
+#if DRUMRNN_CRC_SSE42
+// Only this function is compiled for SSE4.2; the rest of the file (the table fallback) stays baseline
+// x86-64 so it runs on any CPU.
+__attribute__((target("sse4.2"))) uint32_t crc_sse42(const uint8_t* p, size_t n, uint32_t c) {
   uint64_t c64 = c;
   while (n >= 8) {
     uint64_t w;
@@ -53,6 +58,12 @@ uint32_t crc_sse42(const uint8_t* p, size_t n, uint32_t c) {
   while (n--) c = _mm_crc32_u8(c, *p++);
   return c;
 }
+
+bool cpu_has_sse42() {
+  __builtin_cpu_init();  // runs from a static initializer, maybe before libgcc's own
+  return __builtin_cpu_supports("sse4.2");
+}
+const bool kHaveSse42 = cpu_has_sse42();
 #endif
 
 }  // namespace
@@ -60,9 +71,8 @@ uint32_t crc_sse42(const uint8_t* p, size_t n, uint32_t c) {
 uint32_t crc32c(const void* data, size_t size, uint32_t crc) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint32_t c = ~crc;
-#if defined(__x86_64__)
-  static const bool has_sse42 = __builtin_cpu_supports("sse4.2");
-  c = has_sse42 ? crc_sse42(p, size, c) : crc_table(p, size, c);
+#if DRUMRNN_CRC_SSE42
+  c = kHaveSse42 ? crc_sse42(p, size, c) : crc_table(p, size, c);
 #else
   c = crc_table(p, size, c);
 #endif

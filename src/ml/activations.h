@@ -28,10 +28,16 @@ inline float fast_sigmoid(float x) { return 0.5f + 0.5f * fast_tanh(0.5f * x); }
 
 // e^x for x <= 0 (softmax after subtracting the max): Cephes' polynomial on the reduced argument,
 // scaled by 2^n through the exponent bits. Relative error ~2e-7; underflows to 0 below -87.
+// The argument is clamped into [-87, 88] before the float-to-int conversion, which is undefined for
+// NaN and out-of-range values; a NaN is carried around it and returned (NaN in, NaN out), so a diverged
+// training loss stays NaN. Still branch-free (selects), so the softmax loops vectorize.
 inline float fast_exp_nonpositive(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  const bool is_nan = x != x;
+  float xc = x < -87.0f ? -87.0f : x;
+  xc = xc > 88.0f ? 88.0f : xc;
+  xc = is_nan ? 0.0f : xc;
+  const float n = __builtin_floorf(xc * 1.44269504088896341f + 0.5f);
+  const float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
@@ -42,7 +48,8 @@ inline float fast_exp_nonpositive(float x) {
   const int bits = (static_cast<int>(n) + 127) << 23;
   float scale;
   __builtin_memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  const float result = p * scale;
+  return is_nan ? x : result;
 }
 
 }  // namespace drumrnn

@@ -4,12 +4,14 @@
 #include <cblas.h>
 #include <cstring>
 
+#include "ml/simd_dispatch.h"
+
 namespace drumrnn {
 namespace {
 
 // Counter-based hash (murmur3's finalizer): dropout masks need no sequential RNG state, so the mask
 // loop vectorizes and shards draw independent streams.
-__attribute__((target_clones("avx2", "default"))) void dropout_mask(float* mask, size_t n, uint32_t seed,
+DRUMRNN_CLONES_AVX2 void dropout_mask(float* mask, size_t n, uint32_t seed,
                                                                        float keep) {
   const uint32_t threshold = uint32_t(double(keep) * 4294967295.0);
   const float scale = 1.0f / keep;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <stdexcept>
+#include <string>
 
 #include "ml/half_gemv.h"
 
@@ -49,6 +51,7 @@ size_t DrumRnn::state_size() const {
 
 DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_weights)
     : model_(model), max_streams_(max_streams) {
+  if (max_streams < 1) throw std::invalid_argument("DrumRnnStepper: max_streams must be at least 1");
   if (half_weights) {
     for (int l = 0; l < model.layers(); ++l) {
       const auto w = model.params().view(model.kernel_index(l));
@@ -76,7 +79,15 @@ void DrumRnnStepper::reset() {
   for (auto& h : h_) std::fill(h.begin(), h.end(), 0.0f);
 }
 
+void DrumRnnStepper::check_stream(int stream) const {
+  if (stream < 0 || stream >= max_streams_)
+    throw std::invalid_argument("DrumRnnStepper: stream " + std::to_string(stream) + " outside [0, " +
+                                std::to_string(max_streams_) + ")");
+}
+
 void DrumRnnStepper::copy_state(int from, int to) {
+  check_stream(from);
+  check_stream(to);
   for (int l = 0; l < model_.layers(); ++l) {
     const size_t H = model_.shape().layer_sizes[l];
     std::memcpy(c_[l].data() + to * H, c_[l].data() + from * H, H * sizeof(float));
@@ -85,6 +96,7 @@ void DrumRnnStepper::copy_state(int from, int to) {
 }
 
 void DrumRnnStepper::get_state(int stream, float* out) const {
+  check_stream(stream);
   for (int l = 0; l < model_.layers(); ++l) {
     const size_t H = model_.shape().layer_sizes[l];
     out = std::copy_n(c_[l].data() + stream * H, H, out);
@@ -93,6 +105,7 @@ void DrumRnnStepper::get_state(int stream, float* out) const {
 }
 
 void DrumRnnStepper::set_state(int stream, const float* in) {
+  check_stream(stream);
   for (int l = 0; l < model_.layers(); ++l) {
     const size_t H = model_.shape().layer_sizes[l];
     std::copy_n(in, H, c_[l].data() + stream * H);
@@ -104,6 +117,15 @@ void DrumRnnStepper::set_state(int stream, const float* in) {
 
 void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, float* logits) {
   const DrumConfig& config = *model_.shape().config;
+  // Misuse, never a real-time condition: checked before anything is written (the buffers are sized
+  // for max_streams, and a class indexes the kernel's rows).
+  if (n < 0 || n > max_streams_)
+    throw std::invalid_argument("DrumRnnStepper::step: " + std::to_string(n) + " streams, capacity " +
+                                std::to_string(max_streams_));
+  for (int s = 0; s < n; ++s)
+    if (classes[s] < 0 || classes[s] >= config.num_classes)
+      throw std::invalid_argument("DrumRnnStepper::step: class " + std::to_string(classes[s]) + " outside [0, " +
+                                  std::to_string(config.num_classes) + ")");
   // Layer 0 input: the event's one-hot plus the position counters, kept sparse (capacity reserved).
   input_rows_.row_start.resize(1);
   input_rows_.index.clear();

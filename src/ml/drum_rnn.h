@@ -62,7 +62,8 @@ class DrumRnnStepper {
   // Zero state for every stream.
   void reset();
   // Feeds one event per stream (class index, position in its event list) and writes logits
-  // [n, num_classes]. Streams [0, n) advance; state is per stream.
+  // [n, num_classes]. Streams [0, n) advance; state is per stream. Throws std::invalid_argument when n
+  // exceeds max_streams() or a class is out of range (before touching any state).
   void step(const int* classes, const int64_t* positions, int n, float* logits);
   // Copies the recurrent state of stream `from` to stream `to` (beam search forks).
   void copy_state(int from, int to);
@@ -70,8 +71,11 @@ class DrumRnnStepper {
   void get_state(int stream, float* out) const;
   void set_state(int stream, const float* in);
   const DrumRnn& model() const { return model_; }
+  int max_streams() const { return max_streams_; }
 
  private:
+  void check_stream(int stream) const;  // std::invalid_argument outside [0, max_streams)
+
   const DrumRnn& model_;
   int max_streams_;
   std::vector<std::vector<float>> c_, h_;  // per layer, [max_streams, H]

@@ -1,14 +1,25 @@
 #include "ml/generator.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "ml/sampling.h"
 
 namespace drumrnn {
 
-Generator::Generator(const DrumRnn& model, uint64_t seed)
-    : model_(model), config_(*model.shape().config), stepper_(model, 1, /*half_weights=*/true), rng_(seed),
-      logits_(model.shape().num_classes()), probs_(model.shape().num_classes()) {
+namespace {
+
+const DrumRnn& require(const std::shared_ptr<const DrumRnn>& model) {
+  if (!model) throw std::invalid_argument("Generator: null model");
+  return *model;
+}
+
+}  // namespace
+
+Generator::Generator(std::shared_ptr<const DrumRnn> model, uint64_t seed)
+    : model_(std::move(model)), config_(*require(model_).shape().config),
+      stepper_(*model_, 1, /*half_weights=*/true), rng_(seed), logits_(model_->shape().num_classes()),
+      probs_(model_->shape().num_classes()), seed_(seed) {
   // Magenta's default primer: one kick.
   slots_[front_].classes[0] = encode_drum_event(config_, PitchSet{36});
   slots_[front_].length = 1;
@@ -18,38 +29,48 @@ void Generator::set_primer(std::span<const PitchSet> events) {
   PrimerSlot& slot = slots_[back_];
   const size_t skip = events.size() > kMaxPrimerSteps ? events.size() - kMaxPrimerSteps : 0;
   slot.length = events.size() - skip;
+  // The kept steps keep their positions: the counters (drum_kit's period is 64 steps) stay on the bar.
+  slot.first_position = static_cast<int64_t>(skip);
   for (size_t i = 0; i < slot.length; ++i) slot.classes[i] = encode_drum_event(config_, events[skip + i]);
   back_ = middle_.exchange(back_ | 4u, std::memory_order_acq_rel) & 3u;
 }
 
+bool Generator::take_restart_request() {
+  // Always consume a pending reset, even when a new primer restarts anyway.
+  bool restart = reset_requested_.exchange(false, std::memory_order_acq_rel);
+  if (middle_.load(std::memory_order_acquire) & 4u) {
+    front_ = middle_.exchange(front_, std::memory_order_acq_rel) & 3u;
+    restart = true;
+  }
+  return restart;
+}
+
 void Generator::restart() {
   stepper_.reset();
+  rng_.seed(seed_.load(std::memory_order_relaxed));
   const PrimerSlot& primer = slots_[front_];
   // An empty primer is one silent step, so the model always has an event to continue.
   const size_t length = std::max<size_t>(primer.length, 1);
-  for (size_t i = 0; i < length; ++i) {
-    const int cls = primer.length ? primer.classes[i] : 0;
-    const int64_t pos = static_cast<int64_t>(i);
-    stepper_.step(&cls, &pos, 1, logits_.data());
+  const int64_t first = primer.length ? primer.first_position : 0;
+  // Feed all but the last event; step() feeds that one and samples what follows.
+  for (size_t i = 0; i + 1 < length; ++i) {
+    const int64_t pos = first + static_cast<int64_t>(i);
+    stepper_.step(&primer.classes[i], &pos, 1, logits_.data());
   }
-  position_ = static_cast<int64_t>(length) - 1;
+  last_class_ = primer.length ? primer.classes[length - 1] : 0;
+  position_ = first + static_cast<int64_t>(length) - 1;
   produced_ = 0;
   primed_ = true;
 }
 
+void Generator::prime() {
+  take_restart_request();
+  restart();
+}
+
 GeneratedStep Generator::step() {
-  // Always consume a pending reset (the first step's restart covers it too).
-  const bool reset_pending = reset_requested_.exchange(false, std::memory_order_acq_rel);
-  bool restart_now = !primed_ || reset_pending;
-  if (middle_.load(std::memory_order_acquire) & 4u) {
-    front_ = middle_.exchange(front_, std::memory_order_acq_rel) & 3u;
-    restart_now = true;
-  }
-  if (restart_now) {
-    restart();
-  } else {
-    stepper_.step(&last_class_, &position_, 1, logits_.data());
-  }
+  if (take_restart_request() || !primed_) restart();
+  stepper_.step(&last_class_, &position_, 1, logits_.data());
   const int C = static_cast<int>(logits_.size());
   softmax_with_temperature(logits_.data(), C, temperature_.load(std::memory_order_relaxed), probs_.data());
   const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
@@ -60,7 +81,39 @@ GeneratedStep Generator::step() {
   last_class_ = out.drum_class;
   ++position_;
   ++produced_;
+  out.position = position_;
   return out;
+}
+
+Generator::State Generator::make_state() const {
+  State s;
+  s.lstm.resize(model_->state_size());
+  snapshot_into(s);
+  return s;
+}
+
+void Generator::snapshot_into(State& out) const {
+  if (out.lstm.size() != model_->state_size())
+    throw std::invalid_argument("Generator::snapshot_into: State not sized by this generator's make_state()");
+  stepper_.get_state(0, out.lstm.data());
+  out.rng = rng_;
+  out.position = position_;
+  out.produced = produced_;
+  out.last_class = last_class_;
+  out.primed = primed_;
+}
+
+Generator::State Generator::snapshot() const { return make_state(); }
+
+void Generator::restore(const State& state) {
+  if (state.lstm.size() != model_->state_size())
+    throw std::invalid_argument("Generator::restore: State not sized by this generator's make_state()");
+  stepper_.set_state(0, state.lstm.data());
+  rng_ = state.rng;
+  position_ = state.position;
+  produced_ = state.produced;
+  last_class_ = state.last_class;
+  primed_ = state.primed;
 }
 
 }  // namespace drumrnn

@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "ml/half_float.h"  // half_to_float, float_to_half
+
 namespace drumrnn {
 
 std::vector<uint16_t> to_half(const float* w, size_t n);  // round to nearest even
-float half_to_float(uint16_t h);
 
-// y[0..n) += Σ_i x[i] · W[i, 0..n), W half [k, n] row-major. AVX2/F16C when the CPU has them.
+// y[0..n) += Σ_i x[i] · W[i, 0..n), W half [k, n] row-major. AVX2/F16C when the CPU has them (x86-64),
+// a portable loop otherwise.
 void half_gemv_accumulate(const uint16_t* W, const float* x, int k, int n, float* y);
 
 }  // namespace drumrnn

@@ -6,6 +6,7 @@
 
 #include "ml/activations.h"
 #include "ml/half_gemv.h"
+#include "ml/simd_dispatch.h"
 
 namespace drumrnn {
 namespace {
@@ -38,7 +39,7 @@ void input_projection(const LstmShape& s, const float* kernel, const float* bias
 
 // Gate activations and the new cell state for n rows; G is overwritten with the activations.
 // c_prev may be null (first step: zero state) and may equal c (in-place step); tanh_c may be null.
-__attribute__((target_clones("avx2", "default"))) void cell_update(int H, int n, float* G, const float* c_prev,
+DRUMRNN_CLONES_AVX2 void cell_update(int H, int n, float* G, const float* c_prev,
                                                                       float* c, float* tanh_c, float* h) {
   for (int r = 0; r < n; ++r) {
     float* g = G + size_t(r) * 4 * H;
@@ -68,7 +69,7 @@ __attribute__((target_clones("avx2", "default"))) void cell_update(int H, int n,
 
 // dG for n rows of one step, given dh (already summed over output and recurrence) and dc_rec.
 // Writes dc_rec := dc · f for the previous step.
-__attribute__((target_clones("avx2", "default"))) void cell_backward(int H, int n, const float* gates,
+DRUMRNN_CLONES_AVX2 void cell_backward(int H, int n, const float* gates,
                                                                         const float* tanh_c, const float* c_prev,
                                                                         const float* dh, float* dc_rec, float* dG) {
   for (int r = 0; r < n; ++r) {

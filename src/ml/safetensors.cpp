@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "common/atomic_file.h"
+#include "ml/half_float.h"
 
 namespace drumrnn {
 
@@ -45,19 +46,6 @@ size_t dtype_bytes(const std::string& dtype) {
   if (dtype == "F16" || dtype == "BF16") return 2;
   if (dtype == "F64") return 8;
   return 0;  // unsupported
-}
-
-float half_to_float(uint16_t h) {
-  const int exponent = (h >> 10) & 0x1f;
-  const int mantissa = h & 0x3ff;
-  float v;
-  if (exponent == 0)
-    v = std::ldexp(float(mantissa), -24);  // zero or subnormal
-  else if (exponent == 31)
-    v = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-  else
-    v = std::ldexp(float(mantissa | 0x400), exponent - 25);
-  return (h & 0x8000) ? -v : v;
 }
 
 float bfloat16_to_float(uint16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }

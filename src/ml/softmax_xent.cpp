@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ml/activations.h"
+#include "ml/simd_dispatch.h"
 
 namespace drumrnn {
 
@@ -37,7 +38,7 @@ double XentTotals::per_class_accuracy() const {
 namespace {
 
 // Writes e^(z - max) into `e` and returns their sum; vectorized.
-__attribute__((target_clones("avx2", "default"))) float exp_shifted(const float* z, int C, float zmax, float* e) {
+DRUMRNN_CLONES_AVX2 float exp_shifted(const float* z, int C, float zmax, float* e) {
   float sum = 0.0f;
   for (int c = 0; c < C; ++c) {
     e[c] = fast_exp_nonpositive(z[c] - zmax);
