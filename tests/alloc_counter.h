@@ -1,0 +1,14 @@
+// Counts heap allocations made by the calling thread while it is armed: operator new (every form)
+// and malloc/calloc/realloc/aligned allocations all go through the counter. A test that proves a
+// DRUMRNN_RT function allocation-free arms it around the call:
+//   alloc_counter_arm(true); sampler.render(l, r, 64); alloc_counter_arm(false);
+//   CHECK(alloc_counter_count() == 0);
+// Link the drumrnn_alloc_counter object library (tests/CMakeLists.txt, ALLOC_COUNTING_TESTS): it
+// replaces the allocator of the whole executable.
+#pragma once
+#include <cstddef>
+
+// Arming resets this thread's count; disarming keeps it for alloc_counter_count().
+void alloc_counter_arm(bool armed);
+// Allocations by this thread since it was last armed.
+size_t alloc_counter_count();
