@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(build-essential cmake ninja-build pkg-config git
           libprotobuf-dev protobuf-compiler libssl-dev libcli11-dev nlohmann-json3-dev catch2
-          libopenblas-dev ccache)
+          libopenblas-dev ccache
+          librtmidi-dev jackd2 libjack-jackd2-dev libreaderwriterqueue-dev ableton-link-dev)
 
 install_missing() {
   local missing=()
