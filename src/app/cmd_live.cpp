@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -71,11 +72,7 @@ int render_instead(const LiveOptions& o, const std::string& why) {
   rt::GenerationService generation(s.model, s.generation);
   rt::Engine engine(s.engine, s.kit, generation);
   rt::RecordingMidiSink midi;
-  rt::MidiOutputConfig out;
-  out.sink = &midi;
-  out.notes = s.kit_map.note;
-  out.channel = static_cast<uint8_t>(s.kit_map.channel);
-  engine.add_midi_output(out);
+  engine.add_midi_output(midi_output(s.kit_map, &midi, false));
   const auto frames = static_cast<int64_t>(std::llround(48000 * 60.0 / o.session.bpm * 4.0 * 8));
   std::filesystem::create_directories(o.offline_fallback);
   rt::write_wav(o.offline_fallback + "/live.wav", rt::render_offline(engine, frames));
@@ -119,20 +116,14 @@ int run_live(const LiveOptions& o) {
   rt::FrameClock frame_clock;
   std::unique_ptr<rt::MidiOutSender> sender;
   std::unique_ptr<SenderSink> sender_sink;
-  rt::MidiOutputConfig midi_out;
-  midi_out.notes = s.kit_map.note;
-  midi_out.channel = static_cast<uint8_t>(s.kit_map.channel);
-  midi_out.clock = !o.no_clock_out;
   if (jack) {
-    midi_out.sink = jack->midi_sink();  // drumrnn:midi_out, frame-accurate
-    engine.add_midi_output(midi_out);
+    engine.add_midi_output(midi_output(s.kit_map, jack->midi_sink(), !o.no_clock_out));  // frame-accurate
   } else if (!o.midi_out.empty()) {
     std::string opened;
     auto port = rt::open_midi_out(o.midi_out, RtMidi::UNSPECIFIED, opened);
     sender = std::make_unique<rt::MidiOutSender>(std::move(port), frame_clock, opened);
     sender_sink = std::make_unique<SenderSink>(*sender);
-    midi_out.sink = sender_sink.get();
-    engine.add_midi_output(midi_out);
+    engine.add_midi_output(midi_output(s.kit_map, sender_sink.get(), !o.no_clock_out));
     sender->start();
   }
   std::unique_ptr<rt::MidiInput> midi_in;

@@ -28,12 +28,7 @@ int run_render(const RenderOptions& o) {
   rt::GenerationService generation(s.model, s.generation);
   rt::Engine engine(s.engine, s.kit, generation);
   rt::RecordingMidiSink midi;
-  rt::MidiOutputConfig out;
-  out.sink = &midi;
-  out.notes = s.kit_map.note;
-  out.channel = static_cast<uint8_t>(s.kit_map.channel);
-  out.clock = false;
-  engine.add_midi_output(out);
+  engine.add_midi_output(midi_output(s.kit_map, &midi, false));
   apply_session(engine, s, o.session.crossfade);
   const double frames_per_bar = o.sample_rate * 60.0 / o.session.bpm * 4.0;
   const auto frames = static_cast<int64_t>(std::llround(frames_per_bar * o.bars));

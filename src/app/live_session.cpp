@@ -49,6 +49,15 @@ void parse_mode(const std::string& text, rt::GenerationMode& mode, int& bars) {
     throw std::invalid_argument("--mode " + text + ": say how many bars, e.g. " + name + ":4");
 }
 
+rt::MidiOutputConfig midi_output(const rt::KitMap& map, rt::MidiSink* sink, bool clock) {
+  rt::MidiOutputConfig out;
+  out.sink = sink;
+  for (int c = 0; c < rt::kDrumClasses; ++c) out.notes[c] = static_cast<uint8_t>(map.note[c]);
+  out.channel = static_cast<uint8_t>(map.channel);
+  out.clock = clock;
+  return out;
+}
+
 Session prepare_session(const SessionOptions& o, double sample_rate) {
   Session s;
   s.model_path = resolve_model_path("", o.model);

@@ -46,6 +46,9 @@ struct Session {
 // Throws std::runtime_error / std::invalid_argument with one line naming the bad file or flag.
 Session prepare_session(const SessionOptions& o, double sample_rate);
 
+// A MIDI output playing `map`'s notes into `sink`.
+rt::MidiOutputConfig midi_output(const rt::KitMap& map, rt::MidiSink* sink, bool clock);
+
 // "continuous", "loop:N", "regenerate:N", "call-response[:N]".
 void parse_mode(const std::string& text, rt::GenerationMode& mode, int& bars);
 

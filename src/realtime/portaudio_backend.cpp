@@ -126,13 +126,13 @@ bool PortAudioBackend::alive() const {
   return stream_ && Pa_IsStreamActive(static_cast<PaStream*>(stream_)) == 1;
 }
 
-int PortAudioBackend::callback(const void*, void* output, unsigned long frames, const void* time_info,
-                               unsigned long status, void* arg) {
+int PortAudioBackend::callback(const void*, void* output, unsigned long frames,
+                               const PaStreamCallbackTimeInfo* time_info, unsigned long status, void* arg) {
   auto* self = static_cast<PortAudioBackend*>(arg);
   auto** channels = static_cast<float**>(output);
   if (status & paOutputUnderflow) self->engine_->note_xrun();
   if (self->frame_clock_) {
-    const auto* t = static_cast<const PaStreamCallbackTimeInfo*>(time_info);
+    const auto* t = time_info;
     self->frame_clock_->publish(self->engine_->frame(), int64_t(t->outputBufferDacTime * 1e9 + self->time_offset_ns_),
                                 self->sample_rate_);
   }

@@ -7,6 +7,8 @@
 #include "realtime/engine.h"
 #include "realtime/jack_backend.h"  // AudioDeviceError
 
+struct PaStreamCallbackTimeInfo;
+
 namespace drumrnn::rt {
 
 class FrameClock;
@@ -39,7 +41,7 @@ class PortAudioBackend {
   int buffer_size() const { return buffer_frames_; }
 
  private:
-  static int callback(const void*, void* output, unsigned long frames, const void* time_info,
+  static int callback(const void*, void* output, unsigned long frames, const ::PaStreamCallbackTimeInfo* time_info,
                       unsigned long status, void* self);
   void* stream_ = nullptr;
   Engine* engine_ = nullptr;
