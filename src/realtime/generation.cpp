@@ -247,38 +247,39 @@ void GenerationService::take_loaded() {
         break;
       }
       case LoadRequest::primer_change:
-        pending_swap_ = std::move(l.generator);
-        pending_swap_at_ = l.switch_at;
-        pending_swap_model_ = nullptr;
+        primer_swap_ = std::move(l.generator);
+        primer_swap_at_ = l.switch_at;
         break;
       case LoadRequest::model_swap:
-        pending_swap_ = std::move(l.generator);
-        pending_swap_model_ = std::move(l.model);
-        pending_swap_at_ = next_bar(produced_);
+        model_swap_ = std::move(l.generator);
+        model_swap_model_ = std::move(l.model);
+        model_swap_at_ = next_bar(produced_);
         break;
     }
   }
 }
 
 void GenerationService::produce(int64_t n) {
-  // A swap lands here: a new primer's generator at its aligned step, a new model at a bar line.
-  const int64_t period = pending_swap_model_ ? kStepsPerBar : kCounterPeriod;
-  if (pending_swap_ && n >= pending_swap_at_ && (n - pending_swap_at_) % period == 0) {
-    generator_ = std::move(pending_swap_);
-    if (pending_swap_model_) {
-      // Continue the groove that is playing: condition the new model on the last bars played.
-      generator_->set_primer(aligned(recent_history(n, kCounterPeriod), n));
-      generator_->prime();
-      {
-        std::lock_guard lock(mutex_);
-        model_ = std::move(pending_swap_model_);
-        ++status_.model_swaps;
-        status_.last_swap_step = n;
-      }
-      prepare_standby();
+  // A new primer's generator takes over at its aligned step (or a counter period later).
+  if (primer_swap_ && n >= primer_swap_at_ && (n - primer_swap_at_) % kCounterPeriod == 0) {
+    generator_ = std::move(primer_swap_);
+    primer_swap_at_ = -1;
+  }
+  // A new model lands at a bar line and continues the groove that is playing: it is conditioned on
+  // the last bars played (64 steps of the 256-unit model prime in about 5 ms).
+  if (model_swap_ && n >= model_swap_at_ && n % kStepsPerBar == 0) {
+    generator_ = std::move(model_swap_);
+    generator_->set_primer(aligned(recent_history(n, kCounterPeriod), n));
+    generator_->prime();
+    primer_swap_ = nullptr;  // conditioned on the old model
+    {
+      std::lock_guard lock(mutex_);
+      model_ = std::move(model_swap_model_);
+      ++status_.model_swaps;
+      status_.last_swap_step = n;
     }
-    pending_swap_model_ = nullptr;
-    pending_swap_at_ = -1;
+    model_swap_at_ = -1;
+    prepare_standby();
   }
   const int64_t bars_len = int64_t(kStepsPerBar) * current_bars_;
   if (current_mode_ == GenerationMode::loop && loop_from_ >= 0 && n >= loop_from_) {

@@ -136,9 +136,9 @@ class GenerationService {
   std::unique_ptr<Generator> standby_;  // continues the standby ring's steps after a Play
   bool standby_ready_ = false;
   std::vector<int> standby_steps_;
-  int64_t pending_swap_at_ = -1;
-  std::unique_ptr<Generator> pending_swap_;
-  std::shared_ptr<const DrumRnn> pending_swap_model_;
+  std::unique_ptr<Generator> primer_swap_, model_swap_;
+  int64_t primer_swap_at_ = -1, model_swap_at_ = -1;
+  std::shared_ptr<const DrumRnn> model_swap_model_;
   uint64_t epoch_seen_ = 0;
   GenerationMode current_mode_;
   int current_bars_;
