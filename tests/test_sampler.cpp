@@ -140,6 +140,22 @@ TEST_CASE("Synth kit: every class sounds, with lengths that fit the drum", "[rt]
     CHECK(kit.voices[c].name == std::string("synth ") + kDrumClassNames[c]);
   }
   CHECK(kit.voices[2].choke_open_hat);
+
+  // Each sits where its drum sits: the RMS frequency, from the energy of the first difference
+  // (a sine of f Hz has E[diff²]/E[x²] = (2 sin(pi f / rate))²).
+  auto rms_hz = [&](int c) {
+    const auto& x = kit.voices[c].layers[0].left;
+    double e = 0, d = 0;
+    for (size_t i = 1; i < x.size(); ++i) e += double(x[i]) * x[i], d += double(x[i] - x[i - 1]) * (x[i] - x[i - 1]);
+    return kRate / M_PI * std::asin(std::min(1.0, std::sqrt(d / e) / 2));
+  };
+  CHECK(rms_hz(0) < 300);
+  CHECK(rms_hz(4) < rms_hz(5));
+  CHECK(rms_hz(5) < rms_hz(6));
+  CHECK(rms_hz(6) < 400);
+  CHECK(rms_hz(1) > 1500);
+  CHECK(rms_hz(1) < 8000);
+  for (int c : {2, 3, 7, 8}) CHECK(rms_hz(c) > 6000);
   // Deterministic, and at another rate the same durations.
   const Kit again = make_synth_kit(kRate);
   for (int c = 0; c < kDrumClasses; ++c) CHECK(again.voices[c].layers[0].left == kit.voices[c].layers[0].left);
@@ -330,13 +346,14 @@ TEST_CASE("Sampler and limiter: the audio-thread calls never allocate", "[rt]") 
   std::free(raw);
   REQUIRE(alloc_counter_count() == 2);
 
+  const Kit& first = synth();  // built before arming: a kit is built off the audio thread
   Kit other = make_synth_kit(kRate);
   Sampler s(8);
   Limiter lim(kRate, -1.0f, 1.0f);
   std::vector<float> l(256), r(256);
   std::mt19937 rng(5);
   alloc_counter_arm(true);
-  s.set_kit(&synth());
+  s.set_kit(&first);
   for (int block = 0; block < 400; ++block) {
     for (int k = 0; k < 3; ++k) s.trigger(int(rng() % kDrumClasses), 1.0f);
     s.set_level(block % kDrumClasses, 1.5f);
@@ -489,6 +506,8 @@ TEST_CASE("Hydrogen: older layouts and gains", "[rt]") {
              "<layer><filename>a.wav</filename><min>0</min><max>0.5</max><gain>1</gain></layer></instrument>"
              "<instrument><filename>a.wav</filename><name>Snare</name></instrument>"
              "<instrument><name>whatever</name><midiOutNote>42</midiOutNote><layer><filename>b.wav</filename></layer></instrument>"
+             "<instrument><name>Hat Semi-Open</name><layer><filename>b.wav</filename></layer></instrument>"
+             "<instrument><name>Hat Open</name><layer><filename>b.wav</filename></layer></instrument>"
              "</instrumentList></drumkit_info>");
   const Kit kit = load_hydrogen_kit(tmp.path.string(), kRate);
   CHECK(kit.warnings.empty());
@@ -498,6 +517,7 @@ TEST_CASE("Hydrogen: older layouts and gains", "[rt]") {
   CHECK(kit.voices[0].layers[1].gain == Approx(0.8f));
   CHECK(kit.voices[1].name == "Snare");
   CHECK(kit.voices[2].name == "whatever");  // by midiOutNote alone
+  CHECK(kit.voices[3].name == "Hat Open");  // a fully open hat beats a semi-open one
 }
 
 TEST_CASE("Hydrogen: find_kits and find_kit", "[rt]") {

@@ -115,7 +115,7 @@ int match_score(int cls, const HInstrument& in) {
     case 2:
       return (!hat || open ? 0 : closed ? 10 : pedal ? 4 : 6) + note(42, 4) + note(44, 3);
     case 3:
-      return (hat && open ? 10 : 0) + note(46, 4);
+      return (hat && open ? (word("semi") || word("half") ? 7 : 10) : 0) + note(46, 4);
     case 4:
       return (tom && !hat ? (low ? 10 : mid || high ? 0 : 3) : 0) + note(41, 4) + note(43, 3) + note(45, 2);
     case 5:
