@@ -29,6 +29,19 @@
 using namespace drumrnn;
 using namespace drumrnn::rt;
 
+// Counts allocations on the thread that armed it, so the DRUMRNN_RT paths can be checked for none.
+namespace {
+thread_local bool g_counting = false;
+thread_local int64_t g_allocations = 0;
+}  // namespace
+void* operator new(size_t size) {
+  if (g_counting) ++g_allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
 namespace {
 
 bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::string::npos; }
@@ -76,7 +89,7 @@ TEST_CASE("kit maps: gm plays Magenta's drum_kit pitches on channel 10, the TR-8
   CHECK(!volca.comment.empty());
 }
 
-TEST_CASE("kit maps: a file path loads; bad files give one line naming the file and the key", "[rt]") {
+TEST_CASE("kit maps: a file path loads, bad files give one line naming the file and the key", "[rt]") {
   test::TempDir dir;
   test::write_bytes(dir.str("good.json"), kGoodKit);
   CHECK(load_kit_map(dir.str("good.json")).note[0] == 36);
@@ -114,7 +127,7 @@ TEST_CASE("kit maps: a file path loads; bad files give one line naming the file 
 
 // --- controller maps -------------------------------------------------------------------------------
 
-TEST_CASE("controller maps: shipped presets load; save and load round-trip", "[rt]") {
+TEST_CASE("controller maps: shipped presets load, save and load round-trip", "[rt]") {
   const auto names = controller_map_names();
   for (const char* want : {"generic_8_knobs", "akai_mpk_mini"})
     CHECK(std::find(names.begin(), names.end(), want) != names.end());
@@ -210,7 +223,7 @@ TEST_CASE("map_cc: scales 0..127 onto min..max, filters channels, fires triggers
   CHECK_FALSE(map_cc(map, 0, 99, 127, c));
 }
 
-TEST_CASE("MIDI learn: an armed target binds the next CC once; with_binding moves it", "[rt]") {
+TEST_CASE("MIDI learn: an armed target binds the next CC once, with_binding moves it", "[rt]") {
   MidiLearn learn;
   ControllerBinding b;
   CHECK_FALSE(learn.on_cc(0, 10, b));
@@ -276,7 +289,7 @@ TEST_CASE("MidiInput: routes CCs, note-ons, learn and clock bytes to their queue
 
   const uint8_t start[] = {0xFA}, tick[] = {0xF8}, spp[] = {0xF2, 8, 0};
   in.on_message(start, 1, 6000);
-  for (int i = 0; i < 3; ++i) in.on_message(tick, 1, 7000 + i * 20'833'333);
+  for (int64_t i = 0; i < 3; ++i) in.on_message(tick, 1, 7000 + i * 20'833'333);
   CHECK(in.clock().running());
   CHECK(in.clock().ticks() == 3);
   in.on_message(spp, 3, 8000);
@@ -363,9 +376,46 @@ TEST_CASE("clock follower: a stalled clock restarts the fit instead of halving t
   CHECK(f.bpm() == Approx(90.0).margin(0.1));
 }
 
+TEST_CASE("real-time paths: map_cc, MidiInput, the clock follower, FrameClock and push never allocate", "[rt]") {
+  MidiInput in(nullptr, "test");
+  in.set_controller_map(std::make_shared<ControllerMap>(load_controller_map("generic_8_knobs")));
+  FrameClock clock;
+  MidiOutSender sender(nullptr, clock, "none");
+  MidiClockFollower follower;
+  const ControllerMap map = load_controller_map("akai_mpk_mini");
+  ToggleState toggles;
+  Control c;
+  MidiEvent e;
+  e.size = 1;
+  e.bytes[0] = kMidiClock;
+  g_allocations = 0;
+  g_counting = true;
+  for (int64_t i = 0; i < 1000; ++i) {
+    const uint8_t cc[] = {0xB0, static_cast<uint8_t>(70 + i % 8), static_cast<uint8_t>(i % 128)};
+    const uint8_t note[] = {0x99, 36, 90}, tick[] = {0xF8}, spp[] = {0xF2, 4, 0};
+    in.on_message(cc, 3, i);
+    in.on_message(note, 3, i);
+    in.on_message(tick, 1, i * 20'833'333);
+    if (i % 100 == 0) in.on_message(spp, 3, i);
+    map_cc(map, 0, 70 + i % 8, i % 128, c, &toggles);
+    follower.on_byte(kMidiClock, i * 20'833'333);
+    clock.publish(i * 128, i * 2'666'667, 48000.0);
+    e.frame = i;
+    sender.push(e);
+  }
+  g_counting = false;
+  CHECK(g_allocations == 0);
+  CHECK(in.stats().messages > 0);
+  g_counting = true;  // the counter itself works
+  auto* probe = new std::vector<int>(100);
+  g_counting = false;
+  delete probe;
+  CHECK(g_allocations > 0);
+}
+
 // --- the frame clock -------------------------------------------------------------------------------
 
-TEST_CASE("frame clock: maps frames through the latest anchor; readers see whole anchors", "[rt]") {
+TEST_CASE("frame clock: maps frames through the latest anchor, readers see whole anchors", "[rt]") {
   FrameClock clock;
   int64_t ns = 0;
   CHECK_FALSE(clock.frame_to_ns(0, ns));
