@@ -24,6 +24,7 @@
 #include "realtime/midi_in.h"
 #include "realtime/midi_learn.h"
 #include "realtime/midi_out.h"
+#include "jack_fixture.h"
 #include "test_support.h"
 
 using namespace drumrnn;
@@ -462,61 +463,8 @@ TEST_CASE("MIDI out: a full queue drops and counts instead of blocking the audio
 
 namespace {
 
-// A JACK server with the dummy driver, private to this test process; killed by its own PID.
-class JackServer {
- public:
-  JackServer() : name_("drumrnn-test-" + std::to_string(getpid())) {
-    previous_ = std::getenv("JACK_DEFAULT_SERVER") ? std::getenv("JACK_DEFAULT_SERVER") : "";
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      dup2(null, 2);
-      setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
-      execlp("jackd", "jackd", "-n", name_.c_str(), "-d", "dummy", "-r", "48000", "-p", "128", (char*)nullptr);
-      _exit(127);
-    }
-    setenv("JACK_DEFAULT_SERVER", name_.c_str(), 1);
-    for (int i = 0; i < 100 && !midi_api_reachable(RtMidi::UNIX_JACK); ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    up_ = midi_api_reachable(RtMidi::UNIX_JACK);
-  }
-  ~JackServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-    if (previous_.empty())
-      unsetenv("JACK_DEFAULT_SERVER");
-    else
-      setenv("JACK_DEFAULT_SERVER", previous_.c_str(), 1);
-  }
-  bool up() const { return up_; }
-
- private:
-  std::string name_, previous_;
-  pid_t pid_ = -1;
-  bool up_ = false;
-};
-
-bool have_program(const char* name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    const size_t end = std::min(dirs.find(':', start), dirs.size());
-    if (access((dirs.substr(start, end - start) + "/" + name).c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
+using test::have_program;
+using test::JackServer;
 
 struct Received {
   std::mutex mutex;

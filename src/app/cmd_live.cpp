@@ -96,7 +96,9 @@ int run_live(const LiveOptions& o) {
   }
   if (o.clock == "midi" && o.midi_in.empty()) throw std::invalid_argument("--clock midi needs --midi-in NAME");
 
-  // Audio first: it decides the sample rate everything else is built for.
+  // Every file and flag is checked before any device is touched.
+  Session s = prepare_session(o.session, 48000);
+  // Then audio: it decides the sample rate the kit is built for.
   std::unique_ptr<rt::JackBackend> jack;
   std::unique_ptr<rt::PortAudioBackend> portaudio;
   const bool use_jack = o.audio_device.empty() && rt::jack_server_running();
@@ -108,7 +110,7 @@ int run_live(const LiveOptions& o) {
     return render_instead(o, std::string("no audio device could be opened (") + e.what() + ")");
   }
   const double rate = jack ? jack->sample_rate() : portaudio->sample_rate();
-  Session s = prepare_session(o.session, rate);
+  if (rate != 48000) s = prepare_session(o.session, rate);
   for (const auto& w : s.warnings) std::fprintf(stderr, "drumrnn live: warning: %s\n", w.c_str());
 
   rt::GenerationService generation(s.model, s.generation);
@@ -116,8 +118,9 @@ int run_live(const LiveOptions& o) {
   rt::FrameClock frame_clock;
   std::unique_ptr<rt::MidiOutSender> sender;
   std::unique_ptr<SenderSink> sender_sink;
+  rt::JackMidiSink jack_midi;  // outlives the JACK backends, which come and go with the server
   if (jack) {
-    engine.add_midi_output(midi_output(s.kit_map, jack->midi_sink(), !o.no_clock_out));  // frame-accurate
+    engine.add_midi_output(midi_output(s.kit_map, &jack_midi, !o.no_clock_out));  // frame-accurate
   } else if (!o.midi_out.empty()) {
     std::string opened;
     auto port = rt::open_midi_out(o.midi_out, RtMidi::UNSPECIFIED, opened);
@@ -146,7 +149,7 @@ int run_live(const LiveOptions& o) {
   std::string device_name;
   if (jack) {
     jack->set_frame_clock(&frame_clock);
-    jack->start(engine, true, o.midi_out);
+    jack->start(engine, true, o.midi_out, &jack_midi);
     device_name = "JACK " + jack->name() + " (" + std::to_string(jack->buffer_size()) + " frames)";
   } else {
     portaudio->set_frame_clock(&frame_clock);
@@ -202,7 +205,7 @@ int run_live(const LiveOptions& o) {
           auto again = std::make_unique<rt::JackBackend>(o.jack_name);
           fallback.reset();
           again->set_frame_clock(&frame_clock);
-          again->start(engine, true, o.midi_out);
+          again->start(engine, true, o.midi_out, &jack_midi);
           jack = std::move(again);
           std::fprintf(stderr, "drumrnn live: reconnected to JACK as %s\n", jack->name().c_str());
         } catch (const std::exception&) {

@@ -73,8 +73,9 @@ std::vector<std::string> JackBackend::ports(const char* type_pattern, unsigned l
   return out;
 }
 
-void JackBackend::start(Engine& engine, bool connect_playback, const std::string& midi_connect) {
+void JackBackend::start(Engine& engine, bool connect_playback, const std::string& midi_connect, JackMidiSink* midi) {
   engine_ = &engine;
+  midi_sink_ = midi;
   if (jack_activate(client_) != 0) throw AudioDeviceError("JACK: could not activate client " + client_full_name_);
   if (connect_playback) {
     const auto playback = ports(JACK_DEFAULT_AUDIO_TYPE, JackPortIsPhysical | JackPortIsInput);
@@ -91,12 +92,17 @@ void JackBackend::stop() {
   engine_ = nullptr;
 }
 
-void JackBackend::PortMidiSink::send(const MidiEvent& e) {
-  if (!buffer) return;
-  int64_t offset = e.frame - block_start;
+void JackMidiSink::send(const MidiEvent& e) {
+  void* buffer = buffer_.load(std::memory_order_acquire);
+  if (!buffer) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  int64_t offset = e.frame - block_start_;
   if (offset < 0) offset = 0;
-  if (offset >= frames) offset = frames - 1;
-  if (jack_midi_event_write(buffer, static_cast<jack_nframes_t>(offset), e.bytes, e.size) != 0) ++dropped;
+  if (offset >= frames_) offset = frames_ - 1;
+  if (jack_midi_event_write(buffer, static_cast<jack_nframes_t>(offset), e.bytes, e.size) != 0)
+    dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 
 int JackBackend::process_cb(uint32_t frames, void* arg) {
@@ -112,9 +118,11 @@ int JackBackend::process_cb(uint32_t frames, void* arg) {
     return 0;
   }
   const int64_t block_start = engine->frame();
-  self->midi_sink_.buffer = midi;
-  self->midi_sink_.block_start = block_start;
-  self->midi_sink_.frames = frames;
+  if (JackMidiSink* sink = self->midi_sink_) {
+    sink->block_start_ = block_start;
+    sink->frames_ = frames;
+    sink->buffer_.store(midi, std::memory_order_release);
+  }
   if (self->frame_clock_) {
     // This period's audio reaches the output one period after the cycle starts.
     jack_nframes_t current_frames;
@@ -124,7 +132,7 @@ int JackBackend::process_cb(uint32_t frames, void* arg) {
       self->frame_clock_->publish(block_start, int64_t(next_usecs) * 1000, self->sample_rate_);
   }
   engine->process(left, right, static_cast<int>(frames));
-  self->midi_sink_.buffer = nullptr;
+  if (JackMidiSink* sink = self->midi_sink_) sink->buffer_.store(nullptr, std::memory_order_release);
   return 0;
 }
 

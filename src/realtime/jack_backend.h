@@ -21,6 +21,22 @@ struct AudioDeviceError : std::runtime_error {
 
 class FrameClock;
 
+// drumrnn:midi_out as the engine sees it. It outlives the backends that fill it, so that a server
+// that dies (and a reconnect) never leaves the engine holding a dangling sink: between periods, or
+// with no server, events are dropped.
+class JackMidiSink : public MidiSink {
+ public:
+  DRUMRNN_RT void send(const MidiEvent& e) override;
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class JackBackend;
+  std::atomic<void*> buffer_{nullptr};
+  int64_t block_start_ = 0;
+  uint32_t frames_ = 0;
+  std::atomic<uint64_t> dropped_{0};
+};
+
 // True when a JACK server answers (without starting one).
 bool jack_server_running(const std::string& server_name = "");
 
@@ -34,13 +50,14 @@ class JackBackend {
 
   double sample_rate() const { return sample_rate_; }
   int buffer_size() const { return buffer_size_; }
-  MidiSink* midi_sink() { return &midi_sink_; }
   void set_frame_clock(FrameClock* clock) { frame_clock_ = clock; }  // before start()
 
   // Activates the client with `engine` (which must outlive the backend's activity). Connects the audio
   // outputs to the first two physical playback ports when `connect_playback` and there are any, and
   // the MIDI output to every port whose name contains `midi_connect` (if not empty).
-  void start(Engine& engine, bool connect_playback, const std::string& midi_connect = "");
+  // MIDI for drumrnn:midi_out comes from `midi` (may be null).
+  void start(Engine& engine, bool connect_playback, const std::string& midi_connect = "",
+             JackMidiSink* midi = nullptr);
   void stop();
 
   // False once the server has shut down or kicked us out.
@@ -49,14 +66,6 @@ class JackBackend {
   std::vector<std::string> ports(const char* type_pattern, unsigned long flags) const;
 
  private:
-  class PortMidiSink : public MidiSink {
-   public:
-    DRUMRNN_RT void send(const MidiEvent& e) override;
-    void* buffer = nullptr;
-    int64_t block_start = 0;
-    uint32_t frames = 0;
-    uint64_t dropped = 0;
-  };
   static int process_cb(uint32_t frames, void* self);
   static void shutdown_cb(void* self);
   static int xrun_cb(void* self);
@@ -67,7 +76,7 @@ class JackBackend {
   jack_port_t* midi_out_ = nullptr;
   Engine* engine_ = nullptr;
   FrameClock* frame_clock_ = nullptr;
-  PortMidiSink midi_sink_;
+  JackMidiSink* midi_sink_ = nullptr;
   std::atomic<bool> alive_{false};
   double sample_rate_ = 48000;
   int buffer_size_ = 0;
