@@ -83,7 +83,7 @@ class JackServer {
   }
   void kill_now() {
     if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
+    kill(pid_, SIGTERM);  // jackd frees its slot in the shared server registry only when it shuts down
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -144,7 +145,15 @@ int run_live(const LiveOptions& o) {
     engine.send({rt::ControlTarget::loop_crossfade, 0, o.session.crossfade});
   }
   generation.start_threads();
-  if (o.clock != "midi") engine.send({rt::ControlTarget::play, 0, 0});
+#if DRUMRNN_HAVE_LINK
+  std::unique_ptr<rt::LinkClock> link;
+  if (o.clock == "link") {
+    link = std::make_unique<rt::LinkClock>(o.session.bpm);
+    link->enable(true);
+  }
+#endif
+  if (o.clock == "internal") engine.send({rt::ControlTarget::play, 0, 0});
+  bool link_started = false;
 
   std::string device_name;
   if (jack) {
@@ -193,6 +202,24 @@ int run_live(const LiveOptions& o) {
         }
       }
     }
+#if DRUMRNN_HAVE_LINK
+    if (link) {
+      // Follow the Link session's tempo, and start on its next bar (quantum 4).
+      const double bpm = link->bpm();
+      if (std::abs(bpm - followed_bpm) > 0.01) {
+        engine.send_from_midi({rt::ControlTarget::bpm, 0, static_cast<float>(bpm)});
+        followed_bpm = bpm;
+      }
+      if (!link_started) {
+        const double beat = link->beat_at(link->now_us(), 4.0);
+        if (std::fmod(beat, 4.0) < 0.02 || std::fmod(beat, 4.0) > 3.99) {
+          engine.send_from_midi({rt::ControlTarget::play, 0, 0});
+          link_started = true;
+        }
+      }
+    }
+#endif
+    (void)link_started;
     if (jack && !jack->alive() && !fallback) {
       std::fprintf(stderr, "\ndrumrnn live: the JACK server stopped; playing on the fallback clock and reconnecting\n");
       fallback = std::make_unique<rt::FallbackClock>(engine, jack->buffer_size());
