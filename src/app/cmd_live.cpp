@@ -77,7 +77,7 @@ int render_instead(const LiveOptions& o, const std::string& why) {
   const auto frames = static_cast<int64_t>(std::llround(48000 * 60.0 / o.session.bpm * 4.0 * 8));
   std::filesystem::create_directories(o.offline_fallback);
   rt::write_wav(o.offline_fallback + "/live.wav", rt::render_offline(engine, frames));
-  rt::write_midi_events(o.offline_fallback + "/live.mid", midi.events, 48000, o.session.bpm);
+  rt::write_midi_events(o.offline_fallback + "/live.mid", midi.events, 48000, o.session.bpm, frames);
   std::printf("wrote %s/live.wav and %s/live.mid (%llu notes)\n", o.offline_fallback.c_str(), o.offline_fallback.c_str(),
               (unsigned long long)engine.snapshot().notes_played);
   return 0;

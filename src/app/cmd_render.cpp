@@ -34,7 +34,7 @@ int run_render(const RenderOptions& o) {
   const auto frames = static_cast<int64_t>(std::llround(frames_per_bar * o.bars));
   const rt::RenderedAudio audio = rt::render_offline(engine, frames);
   rt::write_wav(o.out, audio);
-  if (!o.midi.empty()) rt::write_midi_events(o.midi, midi.events, o.sample_rate, o.session.bpm);
+  if (!o.midi.empty()) rt::write_midi_events(o.midi, midi.events, o.sample_rate, o.session.bpm, frames);
   const auto snap = engine.snapshot();
   std::printf("rendered %d bars at %.1f BPM (%.2f s, %llu notes, seed %llu) to %s%s%s\n", o.bars, o.session.bpm,
               double(frames) / o.sample_rate, (unsigned long long)snap.notes_played,

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -53,7 +54,7 @@ void write_wav(const std::string& path, const RenderedAudio& audio) {
 }
 
 void write_midi_events(const std::string& path, const std::vector<MidiEvent>& events, double sample_rate,
-                       double bpm) {
+                       double bpm, int64_t end_frame) {
   constexpr int kDivision = 480;
   drumrnn::MidiFile file;
   file.format = 0;
@@ -65,12 +66,19 @@ void write_midi_events(const std::string& path, const std::vector<MidiEvent>& ev
   track.push_back(drumrnn::MidiEvent::make_meta(0, drumrnn::kMetaSetTempo, tempo));
   track.push_back(drumrnn::MidiEvent::make_meta(0, drumrnn::kMetaTimeSignature, std::string{4, 2, 24, 8}));
   const double ticks_per_frame = kDivision * bpm / 60.0 / sample_rate;
+  std::array<std::array<bool, 128>, 16> sounding{};
   for (const auto& e : events) {
     const uint8_t command = e.bytes[0] & 0xF0;
-    if (e.size != 3 || (command != kMidiNoteOn && command != kMidiNoteOff)) continue;  // clock is for cables
+    if (e.size != 3 || (command != kMidiNoteOn && command != kMidiNoteOff)) continue;
     const auto tick = static_cast<uint64_t>(std::llround(double(e.frame) * ticks_per_frame));
-    track.push_back(drumrnn::MidiEvent::make_channel(tick, command, e.bytes[0] & 0x0F, e.bytes[1], e.bytes[2]));
+    const int channel = e.bytes[0] & 0x0F;
+    track.push_back(drumrnn::MidiEvent::make_channel(tick, command, channel, e.bytes[1], e.bytes[2]));
+    sounding[channel][e.bytes[1] & 0x7F] = command == kMidiNoteOn && e.bytes[2] > 0;
   }
+  const auto end_tick = static_cast<uint64_t>(std::llround(double(end_frame) * ticks_per_frame));
+  for (int c = 0; c < 16; ++c)
+    for (int p = 0; p < 128; ++p)
+      if (sounding[c][p]) track.push_back(drumrnn::MidiEvent::make_channel(end_tick, kMidiNoteOff, c, p, 0));
   AtomicFile out(path);
   out.write(drumrnn::write_smf(file));
   out.commit();

@@ -28,7 +28,9 @@ RenderedAudio render_offline(Engine& engine, int64_t frames, int block = 256);
 // 24-bit PCM WAV, written to a temp file and renamed. Throws std::runtime_error naming the file.
 void write_wav(const std::string& path, const RenderedAudio& audio);
 
-// A format-0 MIDI file of the note and clock-free channel events, at `bpm`.
-void write_midi_events(const std::string& path, const std::vector<MidiEvent>& events, double sample_rate, double bpm);
+// A format-0 MIDI file of the notes (clock is for cables, not files) at `bpm`; notes still sounding
+// at `end_frame` end there.
+void write_midi_events(const std::string& path, const std::vector<MidiEvent>& events, double sample_rate, double bpm,
+                       int64_t end_frame);
 
 }  // namespace drumrnn::rt
