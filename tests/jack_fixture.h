@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +60,28 @@ class JackServer {
     else unsetenv("JACK_DEFAULT_SERVER");
   }
   bool start() {
+    if (start_once()) return true;
+    // JACK 2 keeps 8 server slots in /dev/shm and frees one only when its server shuts down; a
+    // server that was SIGKILLed leaves its slot taken for good. With no jackd alive at all, the
+    // registry is stale by definition and can go.
+    if (!any_jackd_alive()) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec))
+        if (e.path().filename().string().rfind("jack", 0) == 0) std::filesystem::remove_all(e.path(), ec);
+      return start_once();
+    }
+    return false;
+  }
+  static bool any_jackd_alive() {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      std::ifstream comm(e.path() / "comm");
+      std::string name;
+      if (comm && std::getline(comm, name) && (name == "jackd" || name == "jackdbus")) return true;
+    }
+    return false;
+  }
+  bool start_once() {
     if (pid_ > 0) return up_;
     pid_ = fork();
     if (pid_ == 0) {
