@@ -196,4 +196,60 @@ class JackReceiver {
   std::atomic<int64_t> frames_{0};
 };
 
+// A JACK client with a MIDI output that plays a script of events at fixed frames, counted from the
+// first period after play(). Stands in for a controller or a drum machine's clock.
+class JackSender {
+ public:
+  struct Event {
+    int64_t frame;
+    uint8_t size, bytes[3];
+  };
+  JackSender(const std::string& server, const std::string& name) {
+    jack_status_t status;
+    client_ = jack_client_open(name.c_str(), JackOptions(JackNoStartServer | JackServerName), &status, server.c_str());
+    if (!client_) return;
+    out_ = jack_port_register(client_, "midi_out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    jack_set_process_callback(client_, &JackSender::process, this);
+    jack_activate(client_);
+  }
+  ~JackSender() {
+    if (client_) {
+      jack_deactivate(client_);
+      jack_client_close(client_);
+    }
+  }
+  bool ok() const { return client_ != nullptr; }
+  // Not thread-safe with a running script: call once, before it starts.
+  void play(std::vector<Event> script) {
+    script_ = std::move(script);
+    playing_.store(true, std::memory_order_release);
+  }
+  bool done() const { return next_.load() >= script_.size() && playing_.load(); }
+
+ private:
+  static int process(jack_nframes_t frames, void* arg) {
+    auto* self = static_cast<JackSender*>(arg);
+    void* buf = jack_port_get_buffer(self->out_, frames);
+    jack_midi_clear_buffer(buf);
+    if (!self->playing_.load(std::memory_order_acquire)) return 0;
+    if (self->start_ < 0) self->start_ = self->elapsed_;
+    size_t i = self->next_.load(std::memory_order_relaxed);
+    while (i < self->script_.size() && self->script_[i].frame + self->start_ < self->elapsed_ + frames) {
+      const auto& e = self->script_[i];
+      const int64_t offset = std::max<int64_t>(0, e.frame + self->start_ - self->elapsed_);
+      jack_midi_event_write(buf, static_cast<jack_nframes_t>(offset), e.bytes, e.size);
+      ++i;
+    }
+    self->next_.store(i, std::memory_order_relaxed);
+    self->elapsed_ += frames;
+    return 0;
+  }
+  jack_client_t* client_ = nullptr;
+  jack_port_t* out_ = nullptr;
+  std::vector<Event> script_;
+  std::atomic<bool> playing_{false};
+  std::atomic<size_t> next_{0};
+  int64_t start_ = -1, elapsed_ = 0;
+};
+
 }  // namespace drumrnn::test

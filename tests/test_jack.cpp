@@ -160,3 +160,34 @@ TEST_CASE("live: a named audio device or MIDI port that does not exist is one li
   r = test::run_drumrnn({"live", "--headless", "--model", "/no/such/model.safetensors", "--duration", "1"});
   test::check_one_line_error(r, "/no/such/model.safetensors");
 }
+
+TEST_CASE("JACK: a controller's CCs drive temperature and BPM; an external MIDI clock drives the transport", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("controls");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  {
+    test::JackSender knobs(server.name(), "knobs");
+    REQUIRE(knobs.ok());
+    // Two seconds in: knob 1 (CC 70) full up = temperature 2.0, knob 2 (CC 71) full up = 200 BPM.
+    knobs.play({{96000, 3, {0xB0, 70, 127}}, {96000, 3, {0xB0, 71, 127}}});
+    const auto r = test::run_drumrnn({"live", "--headless", "--midi-in", "knobs", "--controller-map",
+                                      "generic_8_knobs", "--duration", "5.5", "--seed", "3"});
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("200.0 BPM  temp 2.00"));
+  }
+  {
+    test::JackSender drum_machine(server.name(), "machine");
+    REQUIRE(drum_machine.ok());
+    // Start, then 24-ppqn clock at 100 BPM (a tick every 1,200 frames) for 4 seconds.
+    std::vector<test::JackSender::Event> script = {{72000, 1, {0xFA, 0, 0}}};
+    for (int i = 0; i < 160; ++i) script.push_back({72000 + int64_t(i) * 1200, 1, {0xF8, 0, 0}});
+    drum_machine.play(std::move(script));
+    const auto r = test::run_drumrnn({"live", "--headless", "--midi-in", "machine", "--clock", "midi",
+                                      "--duration", "4.5", "--seed", "3"});
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("100.0 BPM"));
+    CHECK_THAT(r.out, Catch::Contains("> bar"));  // playing, started by the machine's Start
+  }
+}
