@@ -325,7 +325,27 @@ void GenerationService::produce(int64_t n) {
     if (!generator_) generator_ = new_generator(model_, next_seed());
   }
   generator_->set_temperature(temperature_.load(std::memory_order_relaxed));
+  if (options_.lookahead > 1) {
+    if (undo_owner_ != generator_.get()) {
+      undo_.assign(static_cast<size_t>(options_.lookahead) + 2, generator_->make_state());
+      undo_step_.assign(undo_.size(), -1);
+      undo_owner_ = generator_.get();
+    }
+    const size_t u = static_cast<size_t>(n) % undo_.size();
+    generator_->snapshot_into(undo_[u]);
+    undo_step_[u] = n;
+  }
   write_step(n, generator_->step().drum_class, false);
+}
+
+void GenerationService::rewind_for_new_temperature() {
+  // The audio may be reading the step it plays next; everything after it can still change.
+  const int64_t from = audio_next_.load(std::memory_order_acquire) + 1;
+  if (options_.lookahead <= 1 || from >= produced_ || undo_owner_ != generator_.get() || !generator_) return;
+  for (int64_t s = from; s < produced_; ++s)
+    if (undo_step_[static_cast<size_t>(s) % undo_.size()] != s) return;  // not all from this generator
+  generator_->restore(undo_[static_cast<size_t>(from) % undo_.size()]);
+  produced_ = from;
 }
 
 void GenerationService::work_once() {
@@ -351,6 +371,11 @@ void GenerationService::work_once() {
     call_start_ = mode == GenerationMode::call_response ? bar : -1;
   }
   if (const uint64_t s = reseed_.exchange(0, std::memory_order_relaxed)) seed_rng_.seed(s - 1);
+  const float t = temperature_.load(std::memory_order_relaxed);
+  if (t != last_temperature_) {
+    if (last_temperature_ >= 0) rewind_for_new_temperature();
+    last_temperature_ = t;
+  }
   if (regenerate_.exchange(false, std::memory_order_relaxed)) restart_at_ = next_bar(produced_);
   {
     std::unique_lock lock(mutex_);

@@ -136,6 +136,13 @@ class GenerationService {
   std::unique_ptr<Generator> standby_;  // continues the standby ring's steps after a Play
   bool standby_ready_ = false;
   std::vector<int> standby_steps_;
+  // Undo for the lookahead: the generator's state before each step it wrote, so a temperature change
+  // rewrites the steps not yet heard instead of waiting for them to play (lookahead > 1).
+  std::vector<Generator::State> undo_;
+  std::vector<int64_t> undo_step_;
+  const Generator* undo_owner_ = nullptr;
+  float last_temperature_ = -1.0f;
+  void rewind_for_new_temperature();
   std::unique_ptr<Generator> primer_swap_, model_swap_;
   int64_t primer_swap_at_ = -1, model_swap_at_ = -1;
   std::shared_ptr<const DrumRnn> model_swap_model_;
