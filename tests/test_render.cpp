@@ -104,3 +104,36 @@ TEST_CASE("render: bad flags and files are one line", "[rt]") {
   r = test::run_drumrnn({"render", "--out", dir.str("x.wav"), "--loop", dir.str("bad.wav")});
   test::check_one_line_error(r, "bad.wav");
 }
+
+TEST_CASE("render: the loop slot plays a WAV tempo-locked, crossfaded in at the bar line", "[rt]") {
+  test::TempDir dir;
+  // One bar at 120 BPM (2 s) of a 441 Hz sine at 44.1 kHz, mono: the engine resamples it to 48 kHz.
+  {
+    SF_INFO info{};
+    info.samplerate = 44100;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    SNDFILE* f = sf_open(dir.str("loop.wav").c_str(), SFM_WRITE, &info);
+    REQUIRE(f);
+    std::vector<float> sine(88200);
+    for (size_t i = 0; i < sine.size(); ++i) sine[i] = 0.5f * std::sin(2 * M_PI * 441.0 * double(i) / 44100.0);
+    sf_writef_float(f, sine.data(), static_cast<sf_count_t>(sine.size()));
+    sf_close(f);
+  }
+  const auto r = test::run_drumrnn({"render", "--bars", "2", "--bpm", "120", "--out", dir.str("out.wav"), "--loop",
+                                    dir.str("loop.wav"), "--crossfade", "1", "--seed", "1"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const Wav wav = read_wav(dir.str("out.wav"));
+  REQUIRE(wav.left.size() == 192000);
+  // After the first bar line's 50 ms ramp the output is the loop alone: 441 Hz (zero crossings every
+  // 48000 / 882 frames), at the sine's level.
+  int crossings = 0;
+  float peak = 0;
+  for (size_t i = 48000; i < 144000; ++i) {
+    crossings += (wav.left[i - 1] < 0) != (wav.left[i] < 0);
+    peak = std::max(peak, std::fabs(wav.left[i]));
+  }
+  CHECK(crossings == Approx(2 * 441 * 2).margin(4));  // two seconds of 441 Hz
+  CHECK(peak == Approx(0.5f).margin(0.02f));
+}
