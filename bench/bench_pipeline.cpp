@@ -42,15 +42,13 @@ int main(int argc, char** argv) {
     c.output_file = (work / "notes.tfrecord").string();
     c.recursive = true;
     c.threads = threads;
-    c.progress = false;
-    const auto cs = drumrnn::convert_directory(c);
+    const auto cs = drumrnn::convert_directory(c, drumrnn::silent_job());
     drumrnn::DatasetOptions d;
     d.input = c.output_file;
     d.output_dir = (work / "dataset").string();
     d.seed = 1;
     d.threads = threads;
-    d.progress = false;
-    const auto ds = drumrnn::create_dataset(d);
+    const auto ds = drumrnn::create_dataset(d, drumrnn::silent_job());
     const double total = cs.seconds + ds.seconds;
     best = std::min(best, total);
     std::printf("%-6d %10.3f %10.3f %10.3f %12.1f %10.2f %10zu\n", r + 1, cs.seconds, ds.seconds, total,

@@ -1,9 +1,15 @@
 // End to end through the drumrnn binary, with MIDI fixtures made by the project's own writer.
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <regex>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "independent_reader.h"
+#include "music/convert_job.h"
+#include "music/dataset_job.h"
 #include "music/midi_io.h"
 #include "test_support.h"
 
@@ -68,6 +74,55 @@ std::multiset<size_t> lengths(const std::vector<test::DecodedExample>& examples)
   std::multiset<size_t> out;
   for (const auto& e : examples) out.insert(e.labels.size());
   return out;
+}
+
+// Records what a job reports; cancels once it has seen `cancel_after` progress calls of `cancel_stage`.
+struct RecordingObserver : JobObserver {
+  std::vector<std::pair<std::string, bool>> messages;
+  std::vector<std::tuple<std::string, int64_t, int64_t>> progress;
+  std::string cancel_stage;
+  size_t cancel_after = 0;
+  void on_progress(const JobProgress& p) override {
+    progress.emplace_back(std::string(p.stage), p.done, p.total);
+    if (!cancel_stage.empty() && p.stage == cancel_stage && ++seen_ >= cancel_after) cancel();
+  }
+  void on_message(std::string_view line, bool error) override { messages.emplace_back(std::string(line), error); }
+
+ private:
+  size_t seen_ = 0;
+};
+
+// Runs `f` with stdout and stderr sent to a file; returns what was written there.
+template <typename F>
+std::string captured_output(const test::TempDir& dir, F f) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const int saved_out = ::dup(1), saved_err = ::dup(2);
+  const int sink = ::open(dir.str("captured.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::dup2(sink, 1);
+  ::dup2(sink, 2);
+  ::close(sink);
+  try {
+    f();
+  } catch (...) {
+    std::fflush(stdout);
+    ::dup2(saved_out, 1);
+    ::dup2(saved_err, 2);
+    throw;
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  ::dup2(saved_out, 1);
+  ::dup2(saved_err, 2);
+  ::close(saved_out);
+  ::close(saved_err);
+  return read_file(dir.str("captured.txt"));
+}
+
+size_t entries_in(const fs::path& dir) {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
 }
 
 }  // namespace
@@ -178,9 +233,103 @@ TEST_CASE("bad input: each case is one line of error and a non-zero exit, with n
 }
 
 TEST_CASE("drumrnn with no subcommand lists every subcommand", "[music]") {
+  // Every add_subcommand("NAME", ...) in src/app, so that a new command cannot be left out of the list.
+  std::set<std::string> declared;
+  const std::regex pattern(R"re(add_subcommand\(\s*"([a-z-]+)")re");
+  for (const auto& e : fs::directory_iterator(fs::path(DRUMRNN_SOURCE_DIR) / "src" / "app")) {
+    const std::string text = read_file(e.path().string());
+    for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) declared.insert((*it)[1]);
+  }
+  for (const char* known : {"convert", "create-dataset", "train", "evaluate", "generate", "export-model"})
+    CHECK(declared.count(known) == 1);
   const auto r = test::run_drumrnn({});
+  INFO(r.out);
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Catch::Contains("convert") && Catch::Contains("create-dataset"));
+  std::set<std::string> listed;
+  const std::regex line(R"(\n  ([a-z-]+) +\S)");
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), line), end; it != end; ++it) listed.insert((*it)[1]);
+  CHECK(listed == declared);
+  for (const auto& name : declared) CHECK(test::run_drumrnn({name, "--help"}).status == 0);
+}
+
+TEST_CASE("convert and create-dataset jobs print nothing: skipped files and progress go to the observer", "[music]") {
+  test::TempDir dir;
+  fs::create_directories(dir.path() / "midi");
+  for (int i = 0; i < 5; ++i) write_midi_file(dir.str("midi/g" + std::to_string(i) + ".mid"), groove(128));
+  test::write_bytes(dir.str("midi/broken.mid"), "MThd\x00\x00\x00\x06garbage");
+
+  RecordingObserver convert_seen;
+  ConvertOptions c;
+  c.input_dir = dir.str("midi");
+  c.output_file = dir.str("n.tfrecord");
+  ConvertSummary cs;
+  CHECK(captured_output(dir, [&] { cs = convert_directory(c, convert_seen); }).empty());
+  CHECK(cs.converted == 5);
+  CHECK_FALSE(cs.cancelled);
+  REQUIRE(convert_seen.messages.size() == 1);
+  CHECK(convert_seen.messages[0].first.starts_with("skipped broken.mid: "));
+  CHECK(convert_seen.messages[0].second);
+  REQUIRE_FALSE(convert_seen.progress.empty());
+  CHECK(convert_seen.progress.back() == std::make_tuple(std::string("convert"), int64_t(6), int64_t(6)));
+
+  RecordingObserver dataset_seen;
+  DatasetOptions d;
+  d.input = dir.str("midi");
+  d.output_dir = dir.str("ds");
+  d.seed = 1;
+  DatasetSummary ds;
+  CHECK(captured_output(dir, [&] { ds = create_dataset(d, dataset_seen); }).empty());
+  CHECK(ds.inputs == 5);
+  REQUIRE(dataset_seen.messages.size() == 1);
+  CHECK(dataset_seen.messages[0].first.starts_with("skipped broken.mid: "));
+  CHECK(dataset_seen.messages[0].second);
+  REQUIRE_FALSE(dataset_seen.progress.empty());
+  CHECK(dataset_seen.progress.back() == std::make_tuple(std::string("create-dataset"), int64_t(5), int64_t(5)));
+
+  // silent_job() runs them as well, printing nothing.
+  CHECK(captured_output(dir, [&] { create_dataset(d, silent_job()); }).empty());
+}
+
+TEST_CASE("a cancelled convert or create-dataset writes nothing and says so", "[music]") {
+  test::TempDir dir;
+  fs::create_directories(dir.path() / "midi");
+  for (int i = 0; i < 200; ++i) write_midi_file(dir.str("midi/g" + std::to_string(i) + ".mid"), groove(64));
+  fs::create_directories(dir.path() / "out");
+  test::write_bytes(dir.str("out/old.tfrecord"), "an earlier output");
+
+  RecordingObserver stop_convert;
+  stop_convert.cancel_stage = "convert";
+  stop_convert.cancel_after = 1;
+  ConvertOptions c;
+  c.input_dir = dir.str("midi");
+  c.output_file = dir.str("out/n.tfrecord");
+  c.threads = 2;
+  ConvertSummary cs = convert_directory(c, stop_convert);
+  CHECK(cs.cancelled);
+  CHECK(cs.converted < 200);
+  CHECK_FALSE(fs::exists(dir.path() / "out" / "n.tfrecord"));
+  c.output_file = dir.str("out/old.tfrecord");
+  RecordingObserver cancelled_before;
+  cancelled_before.cancel();
+  cs = convert_directory(c, cancelled_before);
+  CHECK(cs.cancelled);
+  CHECK(cs.converted == 0);
+  CHECK(read_file(dir.str("out/old.tfrecord")) == "an earlier output");
+  CHECK(entries_in(dir.path() / "out") == 1);  // no temp files left either
+
+  for (const std::string stage : {"read MIDI", "create-dataset"}) {
+    INFO(stage);
+    RecordingObserver stop;
+    stop.cancel_stage = stage;
+    stop.cancel_after = 1;
+    DatasetOptions d;
+    d.input = dir.str("midi");
+    d.output_dir = dir.str("ds");
+    d.threads = 2;
+    const DatasetSummary ds = create_dataset(d, stop);
+    CHECK(ds.cancelled);
+    CHECK(entries_in(dir.path() / "ds") == 0);
+  }
 }
 
 TEST_CASE("the same --seed gives the same partition, and eval_ratio is honoured", "[music]") {

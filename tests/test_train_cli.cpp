@@ -20,62 +20,15 @@
 #include "music/sequence_example.h"
 #include "music/tfrecord.h"
 #include "test_support.h"
+#include "train_fixtures.h"
 
 using namespace drumrnn;
+using test::files_in;
+using test::kTinyHparams;
+using test::repeating_dataset;
+using test::write_dataset;
 namespace fs = std::filesystem;
 
-namespace {
-
-// A groove that repeats every bar: fully predictable from the position counters.
-SequenceDataset repeating_dataset(const DrumConfig& config, int examples) {
-  SequenceDataset d;
-  d.input_size = config.input_size;
-  d.steps.clear(config.input_size);
-  const PitchSet bar[16] = {{36, 42}, {}, {42}, {}, {38, 42}, {}, {42}, {}, {36, 42}, {}, {36, 42}, {}, {38, 42}, {}, {42}, {46}};
-  for (int e = 0; e < examples; ++e) {
-    std::vector<PitchSet> events;
-    for (int i = 0; i < 64 + 16 * e; ++i) events.push_back(bar[i % 16]);
-    const EncodedSequence seq = encode_drum_track(config, events);
-    d.first_step.push_back(d.labels.size());
-    d.lengths.push_back(int(seq.steps()));
-    for (size_t i = 0; i < seq.steps(); ++i) {
-      d.steps.add_row(seq.inputs.data() + i * seq.input_size, seq.input_size);
-      d.labels.push_back(int32_t(seq.labels[i]));
-    }
-  }
-  return d;
-}
-
-// Writes the dataset as a TFRecord of SequenceExamples, as create-dataset would.
-void write_dataset(const SequenceDataset& d, const std::string& path) {
-  TfRecordWriter w(path);
-  for (size_t e = 0; e < d.examples(); ++e) {
-    EncodedSequence seq;
-    seq.input_size = d.input_size;
-    seq.inputs.assign(size_t(d.lengths[e]) * d.input_size, 0.0f);
-    for (int i = 0; i < d.lengths[e]; ++i) {
-      const size_t step = d.first_step[e] + i;
-      for (int k = d.steps.row_start[step]; k < d.steps.row_start[step + 1]; ++k)
-        seq.inputs[size_t(i) * d.input_size + d.steps.index[k]] = d.steps.value[k];
-      seq.labels.push_back(d.labels[step]);
-    }
-    w.write(sequence_example_serialize(seq));
-  }
-  w.commit();
-}
-
-std::vector<std::string> files_in(const fs::path& dir, const std::string& ext) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().extension() == ext) out.push_back(it->path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-const std::string kTinyHparams = "batch_size=4,rnn_layer_sizes=[24],dropout_keep_prob=1.0,learning_rate=0.01";
-
-}  // namespace
 
 TEST_CASE("training overfits a tiny dataset: the loss goes near zero", "[ml]") {
   const DrumConfig& config = drum_config("drum_kit");
@@ -187,9 +140,12 @@ TEST_CASE("a killed training run resumes and never leaves a corrupt checkpoint",
   const std::vector<std::string> args = {"train", "--run_dir", run, "--sequence_example_file", dir.str("train.tfrecord"),
                                          "--hparams", kTinyHparams, "--num_training_steps", "100000",
                                          "--checkpoint_steps", "3", "--num_checkpoints", "2"};
+  // From the name: the running trainer may prune the file before we could load it.
   auto newest_step = [&] {
-    const std::string latest = latest_checkpoint(run + "/train");
-    return latest.empty() ? int64_t(-1) : load_model(latest).step;
+    const std::string latest = fs::path(latest_checkpoint(run + "/train")).filename().string();
+    std::smatch m;
+    return std::regex_match(latest, m, std::regex(R"(model\.ckpt-(\d+)\.safetensors)")) ? std::stoll(m[1])
+                                                                                         : int64_t(-1);
   };
   for (int signal : {SIGKILL, SIGINT}) {
     const int64_t before = newest_step();
@@ -209,6 +165,11 @@ TEST_CASE("a killed training run resumes and never leaves a corrupt checkpoint",
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (newest_step() <= before && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (newest_step() <= before) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      FAIL("drumrnn train wrote no checkpoint of its own within 60 s (signal " << signal << " round)");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(pid, signal);
     int status = 0;
@@ -217,11 +178,15 @@ TEST_CASE("a killed training run resumes and never leaves a corrupt checkpoint",
       CHECK(WIFEXITED(status));
       CHECK(WEXITSTATUS(status) == 0);  // Ctrl-C saves and exits cleanly
     }
-    // Every file in the checkpoint folder loads; no temp file is left.
+    // Every file in the checkpoint folder loads. SIGKILL may leave the temp file of the write it
+    // interrupted; the next run removes it on start, so after the SIGINT round none is left.
     for (const auto& name : files_in(fs::path(run) / "train", ".safetensors"))
       CHECK_NOTHROW(load_model((fs::path(run) / "train" / name).string()));
-    for (const auto& e : fs::directory_iterator(fs::path(run) / "train"))
-      if (signal == SIGINT) CHECK(e.path().string().find(".tmp.") == std::string::npos);
+    if (signal == SIGINT)
+      for (const auto& e : fs::directory_iterator(fs::path(run) / "train")) {
+        INFO(e.path());
+        CHECK(e.path().string().find(".tmp.") == std::string::npos);
+      }
   }
   const int64_t stopped_at = load_model(latest_checkpoint(run + "/train")).step;
   CHECK(stopped_at > 0);

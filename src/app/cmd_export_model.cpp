@@ -1,6 +1,7 @@
 // drumrnn export-model: a training checkpoint -> a plain model file (weights and metadata, no
 // optimizer state), e.g. to ship or to hand to Python.
 #include <cstdio>
+#include <filesystem>
 
 #include "app/commands.h"
 #include "ml/checkpoint.h"
@@ -23,7 +24,11 @@ Command add_export_model_command(CLI::App& app) {
             const std::string path = resolve_model_path(*run_dir, *checkpoint);
             LoadedModel m = load_model(path);
             std::map<std::string, std::string> extra = m.metadata;
-            extra["exported_from"] = path;
+            // The file travels: keep where it came from (run, step, dataset name) but no path of this
+            // machine. Checkpoints of older builds recorded the dataset's absolute path.
+            for (auto& [key, value] : extra)
+              if (std::filesystem::path(value).is_absolute()) value = std::filesystem::path(value).filename().string();
+            extra["exported_from"] = std::filesystem::path(path).filename().string();
             extra.erase("adam_step");
             for (const auto& kv : *notes) {
               const auto eq = kv.find('=');

@@ -1,4 +1,5 @@
-// drumrnn generate: Magenta's drums_rnn_generate.
+// drumrnn generate: Magenta's drums_rnn_generate, with its flags and defaults (facts §8), plus
+// --model (default: the shipped Groove model) and --seed.
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -7,10 +8,12 @@
 #include <random>
 
 #include "app/commands.h"
+#include "app/magenta_flags.h"
 #include "common/atomic_file.h"
 #include "ml/beam_search.h"
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
+#include "ml/hparams.h"
 #include "music/midi_io.h"
 #include "music/primer.h"
 
@@ -20,7 +23,11 @@ namespace fs = std::filesystem;
 namespace {
 
 struct GenerateOptions {
-  std::string config = "drum_kit", run_dir, model, output_dir = "generated", primer_drums, primer_midi;
+  std::string config = "drum_kit", run_dir, checkpoint_file, model, hparams, primer_drums, primer_midi;
+  std::string output_dir = "/tmp/drums_rnn/generated";  // Magenta's default
+  std::string bundle_file, bundle_description;
+  bool save_generator_bundle = false;
+  LogLevel log = LogLevel::info;
   int num_outputs = 10;
   int64_t num_steps = 128;
   double qpm = 120;
@@ -36,23 +43,60 @@ std::string output_name(const std::string& stamp, int i, int n) {
   return stamp + "_" + index + ".mid";
 }
 
+std::string layers_text(const std::vector<int>& sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? "," : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+
+// Magenta builds the graph from --hparams and then loads the checkpoint into it, so the structural
+// hparams must describe the model; the others (batch_size, dropout, learning rate, clipping) do
+// not change generation and are accepted as they are.
+void check_hparams_against_model(const std::string& text, const LoadedModel& m) {
+  if (text.empty()) return;
+  const HParams h = parse_hparams(text, m.hparams);
+  const std::vector<int>& layers = m.model->shape().layer_sizes;
+  auto disagree = [&](const std::string& name, const std::string& given, const std::string& model) {
+    throw HParamsError("--hparams " + name + "=" + given + " disagrees with the model's " + name + "=" + model +
+                       " (" + m.path + ")");
+  };
+  if (h.rnn_layer_sizes != layers) disagree("rnn_layer_sizes", layers_text(h.rnn_layer_sizes), layers_text(layers));
+  if (h.attn_length != m.hparams.attn_length)
+    disagree("attn_length", std::to_string(h.attn_length), std::to_string(m.hparams.attn_length));
+  if (h.residual_connections != m.hparams.residual_connections)
+    disagree("residual_connections", h.residual_connections ? "true" : "false",
+             m.hparams.residual_connections ? "true" : "false");
+}
+
+// Magenta's --run_dir wins over --checkpoint_file; --model is drumrnn's own name for a model file.
+std::string model_path(const GenerateOptions& o) {
+  if (!o.bundle_file.empty() || o.save_generator_bundle)
+    throw std::invalid_argument(std::string(o.save_generator_bundle ? "--save_generator_bundle" : "--bundle_file") +
+                                ": .mag bundles (TensorFlow checkpoints) come with the Magenta import issue; use "
+                                "--run_dir, --checkpoint_file or --model");
+  if (!o.run_dir.empty()) return resolve_model_path(o.run_dir, "");
+  return resolve_model_path("", o.checkpoint_file.empty() ? o.model : o.checkpoint_file);
+}
+
 int run_generate(const GenerateOptions& o) {
   if (o.num_outputs < 1) throw std::invalid_argument("--num_outputs must be at least 1");
   if (o.beam.temperature <= 0) throw std::invalid_argument("--temperature must be positive");
   if (!(o.qpm > 0)) throw std::invalid_argument("--qpm must be positive");
-  const std::string path = resolve_model_path(o.run_dir, o.model);
+  const std::string path = model_path(o);
   LoadedModel loaded = load_model(path, o.config);
+  check_hparams_against_model(o.hparams, loaded);
   const DrumConfig& config = *loaded.model->shape().config;
 
+  // As in Magenta: --primer_drums wins over --primer_midi; with neither, a single kick.
   magenta::NoteSequence primer_ns;
-  if (!o.primer_midi.empty()) {
+  if (o.primer_drums.empty() && !o.primer_midi.empty()) {
     try {
       primer_ns = midi_file_to_note_sequence(o.primer_midi);
     } catch (const MidiError& e) {
       throw MidiError(o.primer_midi + ": " + e.what());
     }
   } else {
-    const std::string text = o.primer_drums.empty() ? "[(36,)]" : o.primer_drums;  // Magenta's default: a kick
+    const std::string text = o.primer_drums.empty() ? "[(36,)]" : o.primer_drums;
     DrumTrack t;
     t.events = parse_primer_drums(text, config);
     t.steps_per_quarter = config.steps_per_quarter;
@@ -78,9 +122,10 @@ int run_generate(const GenerateOptions& o) {
     for (size_t k = 0; k < plan.primer.events.size(); ++k) track.events[k] = plan.primer.events[k];
     const std::string out = (fs::path(o.output_dir) / output_name(stamp, i, o.num_outputs)).string();
     write_midi_file(out, drum_track_to_sequence(track, plan.qpm));
-    std::printf("wrote %s (%zu steps, log-likelihood %.2f)\n", out.c_str(), track.events.size(), g.score);
+    if (o.log <= LogLevel::info)
+      std::printf("wrote %s (%zu steps, log-likelihood %.2f)\n", out.c_str(), track.events.size(), g.score);
   }
-  std::printf("generated %d drum tracks with %s\n", o.num_outputs, path.c_str());
+  if (o.log <= LogLevel::info) std::printf("generated %d drum tracks with %s\n", o.num_outputs, path.c_str());
   return 0;
 }
 
@@ -90,18 +135,28 @@ Command add_generate_command(CLI::App& app) {
   auto* sub = app.add_subcommand("generate", "write drum tracks as MIDI (temperature, primer, beam search)");
   auto o = std::make_shared<GenerateOptions>();
   sub->add_option("--config", o->config, "drum_kit or one_drum (must match the model)")->default_val("drum_kit");
-  auto* run = sub->add_option("--run_dir", o->run_dir, "use the newest checkpoint in RUN/train");
-  sub->add_option("--model", o->model, "a model .safetensors file (default: the shipped Groove model)")->excludes(run);
-  sub->add_option("--output_dir", o->output_dir, "where the .mid files go")->default_val("generated");
+  sub->add_option("--hparams", o->hparams, "Magenta syntax; rnn_layer_sizes etc. must match the model");
+  add_generator_detail_flags(sub);
+  sub->add_option("--run_dir", o->run_dir, "use the newest checkpoint in RUN/train (wins over --checkpoint_file)");
+  auto* ckpt = sub->add_option("--checkpoint_file", o->checkpoint_file, "a checkpoint or model .safetensors file");
+  sub->add_option("--model", o->model, "a model .safetensors file (default: the shipped Groove model)")->excludes(ckpt);
+  sub->add_option("--bundle_file", o->bundle_file, "a Magenta .mag bundle (not yet: refused)")
+      ->group("Magenta bundle flags");
+  sub->add_flag("--save_generator_bundle", o->save_generator_bundle, "write a .mag bundle (not yet: refused)")
+      ->group("Magenta bundle flags");
+  sub->add_option("--bundle_description", o->bundle_description, "text for --save_generator_bundle")
+      ->group("Magenta bundle flags");
+  sub->add_option("--output_dir", o->output_dir, "where the .mid files go")->default_val("/tmp/drums_rnn/generated");
   sub->add_option("--num_outputs", o->num_outputs, "how many tracks")->default_val(10);
-  sub->add_option("--num_steps", o->num_steps, "total length in steps, primer included")->default_val(128);
-  sub->add_option("--primer_drums", o->primer_drums, "e.g. \"[(36,42),(),(42,)]\" (default: one kick)");
+  sub->add_option("--num_steps", o->num_steps, "total length in 16th-note steps, primer included")->default_val(128);
+  sub->add_option("--primer_drums", o->primer_drums, "e.g. \"[(36,42),(),(42,)]\" (wins over --primer_midi; default: one kick)");
   sub->add_option("--primer_midi", o->primer_midi, "a MIDI file to continue (all channels count as drums)");
+  sub->add_option("--qpm", o->qpm, "tempo of the output (a primer MIDI's tempo wins)")->default_val(120);
   sub->add_option("--temperature", o->beam.temperature, "softmax temperature (>1 wilder, <1 safer)")->default_val(1.0);
   sub->add_option("--beam_size", o->beam.beam_size, "beam search width")->default_val(1);
   sub->add_option("--branch_factor", o->beam.branch_factor, "branches per beam entry")->default_val(1);
   sub->add_option("--steps_per_iteration", o->beam.steps_per_iteration, "steps between prunings")->default_val(1);
-  sub->add_option("--qpm", o->qpm, "tempo of the output (a primer MIDI's tempo wins)")->default_val(120);
+  add_log_flag(sub, o->log);
   sub->add_option("--seed", o->seed, "the same seed gives the same files");
   return {sub, [o] { return run_generate(*o); }};
 }

@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/build_info.h"
+#include "app/magenta_flags.h"
 
 int main(int argc, char** argv) {
   using namespace drumrnn;
@@ -21,7 +22,14 @@ int main(int argc, char** argv) {
       add_devices_command(app),
   };
   try {
-    app.parse(argc, argv);
+    // Magenta's command lines, absl spellings and all (--flagfile, --noFLAG), become CLI11's.
+    const std::vector<std::string> args = magenta_args(argc, argv, app);
+    std::vector<const char*> cargs{argv[0]};
+    for (const auto& a : args) cargs.push_back(a.c_str());
+    app.parse(int(cargs.size()), cargs.data());
+  } catch (const MagentaFlagError& e) {
+    std::fprintf(stderr, "drumrnn: error: %s\n", e.what());
+    return 2;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // One line, like every other drumrnn error.

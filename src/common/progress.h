@@ -1,25 +1,38 @@
-// Progress for long batch jobs: a redrawn bar on a terminal, plain lines (every ~10%) otherwise.
+// How a batch job reports "done of total" through its JobObserver: at most about ten calls a second,
+// plus the last one, so a fast job over many small files does not spend its time drawing bars.
 #pragma once
 #include <chrono>
-#include <cstddef>
+#include <cstdint>
 #include <string>
+
+#include "common/job.h"
 
 namespace drumrnn {
 
-class Progress {
+class ProgressReporter {
  public:
-  Progress(std::string label, size_t total, std::string unit = "files");
-  void update(size_t done);  // call from one thread only
-  void finish();             // ends the bar's line (before printing other lines, too)
+  ProgressReporter(JobObserver& observer, std::string stage, int64_t total)
+      : observer_(observer), stage_(std::move(stage)), total_(total), start_(std::chrono::steady_clock::now()) {}
+
+  // Call from one thread only (the job's consuming thread).
+  void update(int64_t done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done != total_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    JobProgress p;
+    p.stage = stage_;
+    p.done = done;
+    p.total = total_;
+    p.rate = elapsed > 0 ? double(done) / elapsed : 0.0;
+    observer_.on_progress(p);
+  }
 
  private:
-  std::string label_, unit_;
-  size_t total_;
-  bool tty_;
-  int last_decile_ = -1;
-  size_t last_done_ = 0;
-  bool drawn_ = false;  // a bar is on the current terminal line
-  std::chrono::steady_clock::time_point start_, last_draw_;
+  JobObserver& observer_;
+  std::string stage_;
+  int64_t total_;
+  std::chrono::steady_clock::time_point start_, last_{};
 };
 
 }  // namespace drumrnn

@@ -1,6 +1,9 @@
 #include "ml/checkpoint.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <regex>
 
@@ -51,7 +54,20 @@ std::vector<int> infer_layers(const SafetensorsFile& f, int& input_size) {
   return layers;
 }
 
+void require_finite(const std::string& path, const ParamBuffer& buffer, const std::string& prefix = "") {
+  const std::string bad = find_non_finite(buffer, prefix);
+  if (!bad.empty()) throw ModelLoadError(path + ": tensor " + bad + "; the file cannot be used");
+}
+
 }  // namespace
+
+std::string find_non_finite(const ParamBuffer& buffer, const std::string& prefix) {
+  for (size_t i = 0; i < buffer.table->views().size(); ++i)
+    for (float x : buffer.view(i))
+      if (!std::isfinite(x))
+        return prefix + buffer.table->views()[i].name + " holds " + (std::isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+  return "";
+}
 
 std::string checkpoint_path(const std::string& dir, int64_t step) {
   return (fs::path(dir) / ("model.ckpt-" + std::to_string(step) + ".safetensors")).string();
@@ -59,6 +75,10 @@ std::string checkpoint_path(const std::string& dir, int64_t step) {
 
 void save_model(const std::string& path, const DrumRnn& model, const HParams& hparams, int64_t step,
                 const AdamState* adam, const std::map<std::string, std::string>& extra) {
+  std::string bad = find_non_finite(model.params());
+  if (bad.empty() && adam) bad = find_non_finite(adam->m, kAdamM);
+  if (bad.empty() && adam) bad = find_non_finite(adam->v, kAdamV);
+  if (!bad.empty()) throw ModelSaveError(path + " not written: tensor " + bad);
   std::vector<NamedTensor> tensors = named_tensors(model.params());
   if (adam) {
     for (auto& t : named_tensors(adam->m, kAdamM)) tensors.push_back(std::move(t));
@@ -122,9 +142,12 @@ LoadedModel load_model(const std::string& path, const std::string& expected_conf
 
   out.model = std::make_unique<DrumRnn>(DrumRnnShape{config, layers});
   load_into(f, out.model->params());
+  require_finite(path, out.model->params());
   if (adam) {
     load_into(f, adam->m, kAdamM);
     load_into(f, adam->v, kAdamV);
+    require_finite(path, adam->m, kAdamM);
+    require_finite(path, adam->v, kAdamV);
     auto it = f.metadata.find("adam_step");
     adam->step = it == f.metadata.end() ? out.step : std::stoll(it->second);
   }
@@ -137,9 +160,29 @@ std::string latest_checkpoint(const std::string& dir) {
 }
 
 void prune_checkpoints(const std::string& dir, int keep) {
+  if (keep <= 0) return;
   auto all = list_checkpoints(dir);
   std::error_code ec;
-  for (size_t i = 0; i + keep < all.size(); ++i) fs::remove(all[i].second, ec);
+  for (size_t i = 0; i + size_t(keep) < all.size(); ++i) fs::remove(all[i].second, ec);
+}
+
+int remove_stale_checkpoint_temps(const std::string& dir) {
+  static const std::regex re(R"(model\.ckpt-\d+\.safetensors\.tmp\.(\d+))");
+  std::vector<fs::path> stale;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::smatch m;
+    const std::string name = it->path().filename().string();
+    if (!std::regex_match(name, m, re)) continue;
+    // A writer that is still running (another process, or this one) may yet commit its file.
+    if (m[1].length() > 9) continue;  // no such pid
+    const long pid = std::stol(m[1]);
+    if (pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH)) continue;
+    stale.push_back(it->path());
+  }
+  int removed = 0;
+  for (const auto& p : stale) removed += fs::remove(p, ec);
+  return removed;
 }
 
 }  // namespace drumrnn
@@ -150,6 +193,8 @@ void restore_optimizer(const std::string& path, AdamState& adam) {
   const SafetensorsFile f = load_safetensors(path);
   load_into(f, adam.m, kAdamM);
   load_into(f, adam.v, kAdamV);
+  require_finite(path, adam.m, kAdamM);
+  require_finite(path, adam.v, kAdamV);
   auto it = f.metadata.find("adam_step");
   if (it == f.metadata.end()) throw ModelLoadError(path + ": not a training checkpoint (no optimizer state)");
   adam.step = std::stoll(it->second);

@@ -9,14 +9,21 @@
 namespace drumrnn {
 namespace {
 
-// Counter-based hash (murmur3's finalizer): dropout masks need no sequential RNG state, so the mask
-// loop vectorizes and shards draw independent streams.
-DRUMRNN_CLONES_AVX2 void dropout_mask(float* mask, size_t n, uint32_t seed,
-                                                                       float keep) {
+// splitmix64's finalizer: mixes a row's key (layer, sequence, step) into 32 well-spread bits.
+uint32_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return uint32_t((z ^ (z >> 31)) >> 16);
+}
+
+// Counter-based hash (murmur3's finalizer) over the units of one row: no sequential RNG state, so
+// the loop vectorizes and any row's mask can be drawn on its own.
+DRUMRNN_CLONES_AVX2 void dropout_mask_row(float* mask, int n, uint32_t row_key,
+                                                                           float keep) {
   const uint32_t threshold = uint32_t(double(keep) * 4294967295.0);
   const float scale = 1.0f / keep;
-  for (size_t k = 0; k < n; ++k) {
-    uint32_t h = seed ^ (uint32_t(k) * 0x9E3779B9u);
+  for (int k = 0; k < n; ++k) {
+    uint32_t h = row_key ^ (uint32_t(k) * 0x9E3779B9u);
     h ^= h >> 16;
     h *= 0x85EBCA6Bu;
     h ^= h >> 13;
@@ -26,9 +33,20 @@ DRUMRNN_CLONES_AVX2 void dropout_mask(float* mask, size_t n, uint32_t seed,
   }
 }
 
+// mask [rows, H] for layer l of a packed shard: row (t, i) is batch sequence first + i * stride at step t.
+void dropout_mask(float* mask, const PackedBatch& b, int H, int layer, const DropoutStream& d, float keep) {
+  const uint64_t layer_key = d.stream ^ (uint64_t(layer + 1) * 0xD6E8FEB86659FD93ull);
+  for (int t = 0; t < b.max_len(); ++t)
+    for (int i = 0; i < b.active(t); ++i) {
+      const uint64_t sequence = uint64_t(d.first_sequence) + uint64_t(i) * uint64_t(d.sequence_stride);
+      const uint32_t row_key = mix64(layer_key + ((sequence << 32) | uint64_t(t)) * 0x9E3779B97F4A7C15ull);
+      dropout_mask_row(mask + size_t(b.offsets[t] + i) * H, H, row_key, keep);
+    }
+}
+
 }  // namespace
 
-void CpuShard::forward(const PackedBatch& b, float keep, uint64_t seed) {
+void CpuShard::forward(const PackedBatch& b, float keep, const DropoutStream& dropout) {
   const int rows = b.rows();
   LstmInput x{nullptr, &b.inputs};
   for (int l = 0; l < model_.layers(); ++l) {
@@ -37,7 +55,7 @@ void CpuShard::forward(const PackedBatch& b, float keep, uint64_t seed) {
     if (keep < 1.0f) {
       auto& m = masks_[l];
       m.resize(size_t(rows) * s.units);
-      dropout_mask(m.data(), m.size(), uint32_t(seed * 0x2545F491u + uint64_t(l) * 0x68E31DA4u), keep);
+      dropout_mask(m.data(), b, s.units, l, dropout, keep);
       mask = m.data();
     }
     lstm_forward(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, b, mask, caches_[l]);
@@ -81,12 +99,13 @@ void CpuShard::backward(const PackedBatch& b) {
   }
 }
 
-XentTotals CpuShard::run(const PackedBatch& b, float keep, uint64_t seed, float grad_scale, bool track_classes) {
+XentTotals CpuShard::run(const PackedBatch& b, float keep, const DropoutStream& dropout, float grad_scale,
+                         bool track_classes) {
   if (b.rows() == 0) {
     std::fill(grads_.data.begin(), grads_.data.end(), 0.0f);
     return {};
   }
-  forward(b, keep, seed);
+  forward(b, keep, dropout);
   const bool want_grads = grad_scale > 0;
   // In place: the logits buffer becomes d(loss)/d(logits).
   XentTotals t = softmax_xent(logits_.data(), b.labels.data(), b.rows(), model_.shape().num_classes(),

@@ -10,18 +10,28 @@
 
 namespace drumrnn {
 
+// Where a shard's dropout masks come from. The mask of (sequence, step t, unit) in layer l is a
+// hash of `stream` (the seed and the update's number) and the sequence's index in the whole batch,
+// so it does not depend on how the batch was split across shards or threads.
+struct DropoutStream {
+  uint64_t stream = 0;
+  int first_sequence = 0;   // the batch index of the shard's sequence 0
+  int sequence_stride = 1;  // shard sequence i is batch sequence first_sequence + i * sequence_stride
+};
+
 class CpuShard {
  public:
   explicit CpuShard(const DrumRnn& model) : model_(model), grads_(model.table()), caches_(model.layers()),
                                             masks_(model.layers()) {}
 
-  // dropout_keep < 1 draws fresh masks from (seed, stream). When grad_scale > 0, gradients of
+  // dropout_keep < 1 draws masks from `dropout`. When grad_scale > 0, gradients of
   // grad_scale · Σ cross-entropy go to grads() (overwritten).
-  XentTotals run(const PackedBatch& shard, float dropout_keep, uint64_t seed, float grad_scale, bool track_classes);
+  XentTotals run(const PackedBatch& shard, float dropout_keep, const DropoutStream& dropout, float grad_scale,
+                 bool track_classes);
   const ParamBuffer& grads() const { return grads_; }
 
  private:
-  void forward(const PackedBatch& b, float dropout_keep, uint64_t seed);
+  void forward(const PackedBatch& b, float dropout_keep, const DropoutStream& dropout);
   void backward(const PackedBatch& b);
 
   const DrumRnn& model_;

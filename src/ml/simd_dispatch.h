@@ -5,10 +5,16 @@
 
 #if defined(__x86_64__) && !defined(DRUMRNN_PORTABLE_ONLY)
 #define DRUMRNN_X86_SIMD 1
-// An AVX2 clone of a plain loop beside the default one; the loader picks one (ifunc), so calls take
-// no lock and test nothing at run time.
-#define DRUMRNN_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
 #else
 #define DRUMRNN_X86_SIMD 0
+#endif
+
+// An AVX2 clone of a plain loop beside the default one; the loader picks one (ifunc), so calls take
+// no lock and test nothing at run time. Not in sanitizer builds (DRUMRNN_SANITIZED, set by
+// -DDRUMRNN_SANITIZE): the instrumented resolver runs during relocation, before the sanitizer's
+// runtime is up, and crashes the program before main.
+#if DRUMRNN_X86_SIMD && !defined(DRUMRNN_SANITIZED)
+#define DRUMRNN_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
+#else
 #define DRUMRNN_CLONES_AVX2
 #endif

@@ -31,6 +31,9 @@ struct TrainOptions {
 struct TrainStepStats {
   XentTotals totals;       // loss and accuracies of this batch, before the update
   double grad_norm = 0;    // global norm before per-tensor clipping
+  // False when the loss or the gradient norm was not finite: the update was refused, and the
+  // weights and Adam's state are as they were before this step.
+  bool applied = true;
 };
 
 class Trainer {

@@ -1,7 +1,6 @@
 #include "music/convert_job.h"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 
 #include "common/atomic_file.h"
@@ -14,6 +13,8 @@
 namespace drumrnn {
 
 namespace {
+struct Cancelled {};  // thrown from the consumer to stop parallel_ordered's workers
+
 struct Converted {
   std::string framed;  // the TFRecord bytes of one NoteSequence, empty on failure
   std::string error;
@@ -21,7 +22,7 @@ struct Converted {
 };
 }  // namespace
 
-ConvertSummary convert_directory(const ConvertOptions& o) {
+ConvertSummary convert_directory(const ConvertOptions& o, JobObserver& observer) {
   const auto t0 = std::chrono::steady_clock::now();
   const MidiListing listing = list_midi_files(o.input_dir, o.recursive);
   const std::string collection = collection_name_of(o.input_dir);
@@ -33,36 +34,42 @@ ConvertSummary convert_directory(const ConvertOptions& o) {
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);  // failures surface when opening
   TfRecordWriter writer(o.output_file);  // opened before the work, so a bad path fails fast
-  Progress progress("convert", listing.midi_files.size());
-  parallel_ordered<Converted>(
-      listing.midi_files.size(), o.threads > 0 ? o.threads : default_thread_count(),
-      [&](size_t i) {
-        Converted c;
-        try {
-          std::error_code ec;
-          c.midi_bytes = std::filesystem::file_size(std::filesystem::path(o.input_dir) / listing.midi_files[i], ec);
-          magenta::NoteSequence ns = convert_midi_file(o.input_dir, listing.midi_files[i], collection);
-          tfrecord_frame(ns.SerializeAsString(), c.framed);
-        } catch (const std::exception& e) {
-          c.error = e.what();
-        }
-        return c;
-      },
-      [&](size_t i, Converted c) {
-        summary.midi_bytes += c.midi_bytes;
-        if (c.error.empty()) {
-          writer.write_framed(c.framed);
-          summary.output_bytes += c.framed.size();
-          ++summary.converted;
-        } else {
-          if (o.progress) progress.finish();
-          std::fprintf(stderr, "skipped %s: %s\n", listing.midi_files[i].c_str(), c.error.c_str());
-          ++summary.failed;
-        }
-        if (o.progress) progress.update(i + 1);
-      });
+  ProgressReporter progress(observer, "convert", int64_t(listing.midi_files.size()));
+  try {
+    if (observer.cancelled()) throw Cancelled{};
+    parallel_ordered<Converted>(
+        listing.midi_files.size(), o.threads > 0 ? o.threads : default_thread_count(),
+        [&](size_t i) {
+          Converted c;
+          try {
+            std::error_code ec;
+            c.midi_bytes = std::filesystem::file_size(std::filesystem::path(o.input_dir) / listing.midi_files[i], ec);
+            magenta::NoteSequence ns = convert_midi_file(o.input_dir, listing.midi_files[i], collection);
+            tfrecord_frame(ns.SerializeAsString(), c.framed);
+          } catch (const std::exception& e) {
+            c.error = e.what();
+          }
+          return c;
+        },
+        [&](size_t i, Converted c) {
+          summary.midi_bytes += c.midi_bytes;
+          if (c.error.empty()) {
+            writer.write_framed(c.framed);
+            summary.output_bytes += c.framed.size();
+            ++summary.converted;
+          } else {
+            observer.on_message("skipped " + listing.midi_files[i] + ": " + c.error, true);
+            ++summary.failed;
+          }
+          progress.update(int64_t(i) + 1);
+          if (observer.cancelled()) throw Cancelled{};
+        });
+  } catch (const Cancelled&) {
+    summary.cancelled = true;  // `writer` goes out of scope uncommitted: its temp file is removed
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return summary;
+  }
   writer.commit();
-  if (o.progress) progress.finish();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return summary;
 }

@@ -1,7 +1,6 @@
 #include "music/dataset_job.h"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -23,6 +22,8 @@ namespace {
 constexpr const char* kTrainName = "training_drum_tracks";
 constexpr const char* kEvalName = "eval_drum_tracks";
 
+struct Cancelled {};  // thrown from a consumer to stop parallel_ordered's workers
+
 struct NamedRecord {
   std::string name;   // file name, for messages
   std::string bytes;  // serialized NoteSequence
@@ -30,14 +31,14 @@ struct NamedRecord {
 
 // Serialized note sequences from a TFRecord file, or converted from a folder of MIDI files
 // (bad files reported and skipped, as `drumrnn convert` does).
-std::vector<NamedRecord> load_inputs(const DatasetOptions& o, size_t& failed, int threads) {
+std::vector<NamedRecord> load_inputs(const DatasetOptions& o, size_t& failed, int threads, JobObserver& observer) {
   std::vector<NamedRecord> records;
   std::error_code ec;
   if (fs::is_directory(o.input, ec)) {
     const MidiListing listing = list_midi_files(o.input, o.recursive);
     if (listing.midi_files.empty()) throw IoError("no .mid or .midi files in " + o.input);
     const std::string collection = collection_name_of(o.input);
-    Progress progress("read MIDI", listing.midi_files.size());
+    ProgressReporter progress(observer, "read MIDI", int64_t(listing.midi_files.size()));
     parallel_ordered<NamedRecord>(
         listing.midi_files.size(), threads,
         [&](size_t i) {
@@ -51,20 +52,22 @@ std::vector<NamedRecord> load_inputs(const DatasetOptions& o, size_t& failed, in
         },
         [&](size_t i, NamedRecord r) {
           if (r.bytes.empty()) {
-            if (o.progress) progress.finish();
-            std::fprintf(stderr, "%s\n", r.name.c_str());
+            observer.on_message(r.name, true);
             ++failed;
           } else {
             records.push_back(std::move(r));
           }
-          if (o.progress) progress.update(i + 1);
+          progress.update(int64_t(i) + 1);
+          if (observer.cancelled()) throw Cancelled{};
         });
-    if (o.progress) progress.finish();
     return records;
   }
   TfRecordReader reader(o.input);
   std::string payload;
-  while (reader.next(payload)) records.push_back({o.input + " record " + std::to_string(records.size()), payload});
+  while (reader.next(payload)) {
+    records.push_back({o.input + " record " + std::to_string(records.size()), payload});
+    if (observer.cancelled()) throw Cancelled{};
+  }
   return records;
 }
 
@@ -76,26 +79,11 @@ struct Processed {
   std::string error;
 };
 
-}  // namespace
-
-DatasetSummary create_dataset(const DatasetOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
+// The work of create_dataset between opening and committing the outputs; throws Cancelled.
+void fill_dataset(const DatasetOptions& o, int threads, JobObserver& observer, TfRecordWriter& train_writer,
+                  TfRecordWriter& eval_writer, DatasetSummary& summary) {
   const DrumConfig& config = drum_config(o.config);
-  if (!(o.eval_ratio >= 0.0 && o.eval_ratio <= 1.0))
-    throw std::invalid_argument("--eval_ratio must be between 0 and 1, got " + std::to_string(o.eval_ratio));
-  if (o.output_dir.empty()) throw std::invalid_argument("--output_dir is required");
-  std::error_code ec;
-  fs::create_directories(o.output_dir, ec);
-  if (ec || !fs::is_directory(o.output_dir)) throw IoError("cannot create output folder " + o.output_dir);
-  if (!fs::exists(o.input, ec)) throw IoError("input " + o.input + " does not exist");
-
-  // Open both outputs first so an unwritable folder fails before any work.
-  TfRecordWriter train_writer((fs::path(o.output_dir) / (std::string(kTrainName) + ".tfrecord")).string());
-  TfRecordWriter eval_writer((fs::path(o.output_dir) / (std::string(kEvalName) + ".tfrecord")).string());
-
-  const int threads = o.threads > 0 ? o.threads : default_thread_count();
-  DatasetSummary summary;
-  const std::vector<NamedRecord> records = load_inputs(o, summary.failed_inputs, threads);
+  const std::vector<NamedRecord> records = load_inputs(o, summary.failed_inputs, threads, observer);
   summary.inputs = records.size();
 
   // RandomPartition: one draw per input, in input order, before any parallel work.
@@ -103,7 +91,7 @@ DatasetSummary create_dataset(const DatasetOptions& o) {
   PythonRandom rng(o.seed ? *o.seed : std::random_device{}());
   for (size_t i = 0; i < records.size(); ++i) is_eval[i] = rng.random() < o.eval_ratio;
 
-  Progress progress("create-dataset", records.size(), "sequences");
+  ProgressReporter progress(observer, "create-dataset", int64_t(records.size()));
   parallel_ordered<Processed>(
       records.size(), threads,
       [&](size_t i) {
@@ -127,8 +115,7 @@ DatasetSummary create_dataset(const DatasetOptions& o) {
       },
       [&](size_t i, Processed p) {
         if (!p.error.empty()) {
-          if (o.progress) progress.finish();
-          std::fprintf(stderr, "skipped %s\n", p.error.c_str());
+          observer.on_message("skipped " + p.error, true);
           ++summary.failed_inputs;
         } else {
           (p.eval ? eval_writer : train_writer).write_framed(p.framed);
@@ -138,9 +125,39 @@ DatasetSummary create_dataset(const DatasetOptions& o) {
           summary.outputs += p.examples;
           summary.stats.merge(p.stats);
         }
-        if (o.progress) progress.update(i + 1);
+        progress.update(int64_t(i) + 1);
+        if (observer.cancelled()) throw Cancelled{};
       });
-  if (o.progress) progress.finish();
+}
+
+}  // namespace
+
+DatasetSummary create_dataset(const DatasetOptions& o, JobObserver& observer) {
+  const auto t0 = std::chrono::steady_clock::now();
+  (void)drum_config(o.config);  // an unknown config fails before any work
+  if (!(o.eval_ratio >= 0.0 && o.eval_ratio <= 1.0))
+    throw std::invalid_argument("--eval_ratio must be between 0 and 1, got " + std::to_string(o.eval_ratio));
+  if (o.output_dir.empty()) throw std::invalid_argument("--output_dir is required");
+  std::error_code ec;
+  fs::create_directories(o.output_dir, ec);
+  if (ec || !fs::is_directory(o.output_dir)) throw IoError("cannot create output folder " + o.output_dir);
+  if (!fs::exists(o.input, ec)) throw IoError("input " + o.input + " does not exist");
+
+  // Open both outputs first so an unwritable folder fails before any work.
+  TfRecordWriter train_writer((fs::path(o.output_dir) / (std::string(kTrainName) + ".tfrecord")).string());
+  TfRecordWriter eval_writer((fs::path(o.output_dir) / (std::string(kEvalName) + ".tfrecord")).string());
+
+  const int threads = o.threads > 0 ? o.threads : default_thread_count();
+  DatasetSummary summary;
+  try {
+    if (observer.cancelled()) throw Cancelled{};
+    fill_dataset(o, threads, observer, train_writer, eval_writer, summary);
+  } catch (const Cancelled&) {
+    // Both writers go out of scope uncommitted: their temp files are removed.
+    summary.cancelled = true;
+    summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return summary;
+  }
   train_writer.commit();
   eval_writer.commit();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

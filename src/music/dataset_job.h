@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "common/job.h"
 #include "music/pipeline_stats.h"
 
 namespace drumrnn {
@@ -18,7 +19,6 @@ struct DatasetOptions {
   double eval_ratio = 0.1;
   std::optional<uint64_t> seed;  // Python random.seed(N): the same partition as Magenta's with that seed
   int threads = 0;
-  bool progress = true;
 };
 
 struct DatasetSummary {
@@ -27,10 +27,14 @@ struct DatasetSummary {
   size_t output_bytes = 0;
   PipelineStats stats;
   double seconds = 0;
+  bool cancelled = false;  // the observer cancelled: neither output was written (old files are untouched)
 };
 
+// Reports progress as stage "read MIDI" (done/total files, folder input only) then "create-dataset"
+// (done/total note sequences), each skipped input as on_message("skipped NAME: reason", true), and
+// polls cancelled() between inputs. Prints nothing. Both outputs are committed together at the end.
 // Throws UnknownConfigError, IoError (missing input, unwritable output) or TfRecordError.
-DatasetSummary create_dataset(const DatasetOptions& options);
+DatasetSummary create_dataset(const DatasetOptions& options, JobObserver& observer);
 
 // Magenta's closing block: "Completed.", "Processed N inputs total. Produced M outputs.", statistics.
 std::string format_pipeline_report(const DatasetSummary& summary);
