@@ -32,8 +32,10 @@ GenerationService::GenerationService(std::shared_ptr<const DrumRnn> model, Gener
   primer_ = options_.primer;
   if (primer_.size() > kMaxConditioning) primer_.erase(primer_.begin(), primer_.end() - kMaxConditioning);
   for (const auto& e : primer_) primer_classes_.push_back(encode_drum_event(*model_->shape().config, e));
-  // Nothing plays before Play, and Play starts from the standby ring.
+  // Nothing plays before Play, and Play starts from the standby ring: fill it now (no threads yet,
+  // so this runs inline), so the first downbeat never waits for the loader.
   prepare_standby();
+  take_loaded();
 }
 
 GenerationService::~GenerationService() {
