@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
       add_evaluate_command(app),
       add_generate_command(app),
       add_export_model_command(app),
+      add_live_command(app),
+      add_render_command(app),
+      add_devices_command(app),
   };
   try {
     // Magenta's command lines, absl spellings and all (--flagfile, --noFLAG), become CLI11's.

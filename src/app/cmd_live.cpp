@@ -1,0 +1,287 @@
+// drumrnn live: the instrument. Plays the drum RNN through JACK (when a server runs) or PortAudio,
+// sends MIDI notes and clock, follows controllers and an external clock, and shows one status line.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/live_session.h"
+#include "realtime/controller_map.h"
+#include "realtime/fallback_clock.h"
+#include "realtime/frame_clock.h"
+#include "realtime/jack_backend.h"
+#include "realtime/midi_in.h"
+#include "realtime/midi_out.h"
+#include "realtime/midi_ports.h"
+#include "realtime/offline_render.h"
+#include "realtime/portaudio_backend.h"
+#if DRUMRNN_HAVE_LINK
+#include "realtime/link_clock.h"
+#endif
+
+namespace drumrnn {
+namespace {
+
+struct LiveOptions {
+  SessionOptions session;
+  bool headless = false;
+  std::string audio_device, midi_out, midi_in, controller_map;
+  std::string clock = "internal";
+  int buffer = 128;
+  bool no_clock_out = false;
+  double duration = 0;
+  std::string offline_fallback = "drumrnn-data";
+  std::string jack_name = "drumrnn";
+};
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+
+// RtMidi output (ALSA, or JACK without the native port) behind the engine's sink interface.
+class SenderSink : public rt::MidiSink {
+ public:
+  explicit SenderSink(rt::MidiOutSender& s) : sender_(s) {}
+  void send(const rt::MidiEvent& e) override { sender_.push(e); }
+
+ private:
+  rt::MidiOutSender& sender_;
+};
+
+std::string status_line(const rt::Engine& engine) {
+  const auto s = engine.snapshot();
+  const auto load = engine.load();
+  const int64_t step = std::max<int64_t>(0, s.next_step - 1);
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%s bar %lld.%lld  %.1f BPM  temp %.2f  load %.1f%% (p99 %.1f%%)  xruns %llu  late %llu",
+                s.playing ? ">" : "#", (long long)(step / 16 + 1), (long long)(step % 16 / 4 + 1), s.bpm, s.temperature,
+                load.p50 * 100, load.p99 * 100, (unsigned long long)engine.xruns(), (unsigned long long)s.late_steps);
+  return buf;
+}
+
+int render_instead(const LiveOptions& o, const std::string& why) {
+  std::fprintf(stderr, "drumrnn live: %s; rendering 8 bars to %s/live.wav and live.mid instead\n", why.c_str(),
+               o.offline_fallback.c_str());
+  Session s = prepare_session(o.session, 48000);
+  rt::GenerationService generation(s.model, s.generation);
+  rt::Engine engine(s.engine, s.kit, generation);
+  rt::RecordingMidiSink midi;
+  engine.add_midi_output(midi_output(s.kit_map, &midi, false));
+  const auto frames = static_cast<int64_t>(std::llround(48000 * 60.0 / o.session.bpm * 4.0 * 8));
+  std::filesystem::create_directories(o.offline_fallback);
+  rt::write_wav(o.offline_fallback + "/live.wav", rt::render_offline(engine, frames));
+  rt::write_midi_events(o.offline_fallback + "/live.mid", midi.events, 48000, o.session.bpm, frames);
+  std::printf("wrote %s/live.wav and %s/live.mid (%llu notes)\n", o.offline_fallback.c_str(), o.offline_fallback.c_str(),
+              (unsigned long long)engine.snapshot().notes_played);
+  return 0;
+}
+
+int run_live(const LiveOptions& o) {
+  if (!o.headless) {
+    // The panel arrives with the panel issue; until then the instrument runs in the terminal.
+    std::fprintf(stderr, "drumrnn live: the panel is not built yet; running headless\n");
+  }
+  if (o.clock == "link") {
+#if !DRUMRNN_HAVE_LINK
+    throw std::invalid_argument("--clock link: this build has no Ableton Link (install ableton-link-dev and rebuild)");
+#endif
+  } else if (o.clock != "internal" && o.clock != "midi") {
+    throw std::invalid_argument("--clock " + o.clock + ": expected internal, midi or link");
+  }
+  if (o.clock == "midi" && o.midi_in.empty()) throw std::invalid_argument("--clock midi needs --midi-in NAME");
+
+  // Every file and flag is checked before any device is touched.
+  Session s = prepare_session(o.session, 48000);
+  // Then audio: it decides the sample rate the kit is built for.
+  std::unique_ptr<rt::JackBackend> jack;
+  std::unique_ptr<rt::PortAudioBackend> portaudio;
+  const bool use_jack = o.audio_device.empty() && rt::jack_server_running();
+  try {
+    if (use_jack) jack = std::make_unique<rt::JackBackend>(o.jack_name);
+    else portaudio = std::make_unique<rt::PortAudioBackend>(o.audio_device, 48000, o.buffer);
+  } catch (const rt::AudioDeviceError& e) {
+    if (!o.audio_device.empty() || o.offline_fallback.empty()) throw;
+    return render_instead(o, std::string("no audio device could be opened (") + e.what() + ")");
+  }
+  const double rate = jack ? jack->sample_rate() : portaudio->sample_rate();
+  if (rate != 48000) s = prepare_session(o.session, rate);
+  for (const auto& w : s.warnings) std::fprintf(stderr, "drumrnn live: warning: %s\n", w.c_str());
+
+  rt::GenerationService generation(s.model, s.generation);
+  rt::Engine engine(s.engine, s.kit, generation);
+  rt::FrameClock frame_clock;
+  std::unique_ptr<rt::MidiOutSender> sender;
+  std::unique_ptr<SenderSink> sender_sink;
+  rt::JackMidiSink jack_midi;  // outlives the JACK backends, which come and go with the server
+  if (jack) {
+    engine.add_midi_output(midi_output(s.kit_map, &jack_midi, !o.no_clock_out));  // frame-accurate
+  } else if (!o.midi_out.empty()) {
+    std::string opened;
+    auto port = rt::open_midi_out(o.midi_out, RtMidi::UNSPECIFIED, opened);
+    sender = std::make_unique<rt::MidiOutSender>(std::move(port), frame_clock, opened);
+    sender_sink = std::make_unique<SenderSink>(*sender);
+    engine.add_midi_output(midi_output(s.kit_map, sender_sink.get(), !o.no_clock_out));
+    sender->start();
+  }
+  std::unique_ptr<rt::MidiInput> midi_in;
+  if (!o.midi_in.empty()) {
+    std::string opened;
+    midi_in = std::make_unique<rt::MidiInput>(rt::open_midi_in(o.midi_in, jack ? RtMidi::UNIX_JACK : RtMidi::UNSPECIFIED, opened), opened);
+    if (!o.controller_map.empty())
+      midi_in->set_controller_map(std::make_shared<rt::ControllerMap>(rt::load_controller_map(o.controller_map)));
+    midi_in->start();
+  } else if (!o.controller_map.empty()) {
+    rt::load_controller_map(o.controller_map);  // still checked, so a typo is caught now
+  }
+  if (s.loop) {
+    engine.set_loop(s.loop);
+    engine.send({rt::ControlTarget::loop_crossfade, 0, o.session.crossfade});
+  }
+  generation.start_threads();
+#if DRUMRNN_HAVE_LINK
+  std::unique_ptr<rt::LinkClock> link;
+  if (o.clock == "link") {
+    link = std::make_unique<rt::LinkClock>(o.session.bpm);
+    link->enable(true);
+  }
+#endif
+  if (o.clock == "internal") engine.send({rt::ControlTarget::play, 0, 0});
+  bool link_started = false;
+
+  std::string device_name;
+  if (jack) {
+    jack->set_frame_clock(&frame_clock);
+    jack->start(engine, true, o.midi_out, &jack_midi);
+    device_name = "JACK " + jack->name() + " (" + std::to_string(jack->buffer_size()) + " frames)";
+  } else {
+    portaudio->set_frame_clock(&frame_clock);
+    portaudio->start(engine);
+    device_name = portaudio->name() + " (" + std::to_string(portaudio->buffer_size()) + " frames)";
+  }
+  std::printf("drumrnn live: %s at %.0f Hz, model %s, kit %s%s\n", device_name.c_str(), rate, s.model_path.c_str(),
+              s.kit->name.c_str(), o.duration > 0 ? "" : "; Ctrl-C stops");
+  std::fflush(stdout);
+
+  g_stop = false;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const bool tty = ::isatty(STDOUT_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_status = t0;
+  std::unique_ptr<rt::FallbackClock> fallback;
+  auto last_reconnect = t0;
+  bool was_running = false;
+  double followed_bpm = 0;
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto now = std::chrono::steady_clock::now();
+    if (o.duration > 0 && std::chrono::duration<double>(now - t0).count() >= o.duration) break;
+    if (midi_in) {
+      rt::Control c;
+      while (midi_in->pop_control(c)) engine.send_from_midi(c);
+      rt::NoteIn n;
+      while (midi_in->pop_note(n)) engine.pad(n.pitch, n.velocity / 127.0f);
+      if (o.clock == "midi") {
+        const auto& follower = midi_in->clock();
+        const bool running = follower.running();
+        if (running != was_running) {
+          engine.send_from_midi({running ? rt::ControlTarget::continue_play : rt::ControlTarget::stop, 0, 0});
+          was_running = running;
+        }
+        const double bpm = follower.bpm();
+        if (bpm > 0 && std::abs(bpm - followed_bpm) > 0.05) {
+          engine.send_from_midi({rt::ControlTarget::bpm, 0, static_cast<float>(bpm)});
+          followed_bpm = bpm;
+        }
+      }
+    }
+#if DRUMRNN_HAVE_LINK
+    if (link) {
+      // Follow the Link session's tempo, and start on its next bar (quantum 4).
+      const double bpm = link->bpm();
+      if (std::abs(bpm - followed_bpm) > 0.01) {
+        engine.send_from_midi({rt::ControlTarget::bpm, 0, static_cast<float>(bpm)});
+        followed_bpm = bpm;
+      }
+      if (!link_started) {
+        const double beat = link->beat_at(link->now_us(), 4.0);
+        if (std::fmod(beat, 4.0) < 0.02 || std::fmod(beat, 4.0) > 3.99) {
+          engine.send_from_midi({rt::ControlTarget::play, 0, 0});
+          link_started = true;
+        }
+      }
+    }
+#endif
+    (void)link_started;
+    if (jack && !jack->alive() && !fallback) {
+      std::fprintf(stderr, "\ndrumrnn live: the JACK server stopped; playing on the fallback clock and reconnecting\n");
+      fallback = std::make_unique<rt::FallbackClock>(engine, jack->buffer_size());
+      jack.reset();
+    }
+    if (fallback && now - last_reconnect > std::chrono::seconds(1)) {
+      last_reconnect = now;
+      if (rt::jack_server_running()) {
+        try {
+          auto again = std::make_unique<rt::JackBackend>(o.jack_name);
+          fallback.reset();
+          again->set_frame_clock(&frame_clock);
+          again->start(engine, true, o.midi_out, &jack_midi);
+          jack = std::move(again);
+          std::fprintf(stderr, "drumrnn live: reconnected to JACK as %s\n", jack->name().c_str());
+        } catch (const std::exception&) {
+        }
+      }
+    }
+    if (now - last_status > std::chrono::milliseconds(tty ? 100 : 2000)) {
+      last_status = now;
+      engine.collect_garbage();
+      std::printf(tty ? "\r%s   " : "%s\n", status_line(engine).c_str());
+      std::fflush(stdout);
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  engine.send({rt::ControlTarget::stop, 0, 0});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the Stop and note-offs go out
+  if (jack) jack->stop();
+  if (portaudio) portaudio->stop();
+  fallback.reset();
+  if (sender) sender->stop();
+  if (midi_in) midi_in->stop();
+  const auto snap = engine.snapshot();
+  const auto load = engine.load();
+  std::printf("%sstopped: %llu steps, %llu notes, %llu clock ticks; callback load p50 %.1f%% p99 %.1f%% max %.1f%%; xruns %llu; late steps %llu\n",
+              tty ? "\n" : "", (unsigned long long)snap.steps_played, (unsigned long long)snap.notes_played,
+              (unsigned long long)snap.clock_ticks_sent, load.p50 * 100, load.p99 * 100, load.max * 100,
+              (unsigned long long)engine.xruns(), (unsigned long long)snap.late_steps);
+  return 0;
+}
+
+}  // namespace
+
+Command add_live_command(CLI::App& app) {
+  auto o = std::make_shared<LiveOptions>();
+  CLI::App* cmd = app.add_subcommand("live", "Play the drum RNN live: audio, MIDI notes and clock, controllers");
+  add_session_flags(cmd, o->session);
+  cmd->add_flag("--headless", o->headless, "No panel: a status line in the terminal");
+  cmd->add_option("--audio-device", o->audio_device, "PortAudio output whose name contains NAME (default: JACK if a server runs, else the default device)");
+  cmd->add_option("--buffer", o->buffer, "Frames per period (PortAudio)")->check(CLI::Range(16, 4096));
+  cmd->add_option("--midi-out", o->midi_out, "MIDI output whose name contains NAME (on JACK: connect drumrnn:midi_out to it)");
+  cmd->add_flag("--no-clock-out", o->no_clock_out, "Send notes only, no MIDI clock");
+  cmd->add_option("--midi-in", o->midi_in, "MIDI input whose name contains NAME (controllers, pads, clock)");
+  cmd->add_option("--clock", o->clock, "internal | midi (follow --midi-in's clock) | link");
+  cmd->add_option("--controller-map", o->controller_map, "Controller map JSON (presets/controllers/)");
+  cmd->add_option("--duration", o->duration, "Stop after this many seconds (0: until Ctrl-C)")->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--offline-fallback", o->offline_fallback, "Where no audio device opens, render 8 bars into this folder (empty: fail)");
+  cmd->add_option("--jack-name", o->jack_name, "JACK client name");
+  return {cmd, [o] { return run_live(*o); }};
+}
+
+}  // namespace drumrnn
