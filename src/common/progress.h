@@ -35,4 +35,7 @@ class ProgressReporter {
   std::chrono::steady_clock::time_point start_, last_{};
 };
 
+// "12m05s" or "1h02m", for ETAs and run times.
+std::string duration_text(double seconds);
+
 }  // namespace drumrnn

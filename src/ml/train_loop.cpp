@@ -1,3 +1,4 @@
+#include "common/progress.h"
 #include "ml/train_loop.h"
 
 #include <algorithm>
@@ -22,14 +23,6 @@ std::string layers_text(const std::vector<int>& layers) {
   std::string s = "[";
   for (size_t i = 0; i < layers.size(); ++i) s += (i ? "," : "") + std::to_string(layers[i]);
   return s + "]";
-}
-
-std::string duration_text(double seconds) {
-  char buf[32];
-  const long s = long(seconds);
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-  return buf;
 }
 
 std::string value_text(double v) {
