@@ -37,7 +37,18 @@ void place(float x, float y, float w, float h) {
   ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_Always);
 }
 
-const ImGuiWindowFlags kFixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
+// Key presses counted as GLFW delivers them: a press and release that arrive in the same poll (a fast
+// tap, xdotool) never show as "down" at NewFrame, so ImGui::IsKeyPressed would miss them.
+struct KeyPresses {
+  int space = 0, quit = 0;
+};
+KeyPresses g_keys;
+void on_key(GLFWwindow*, int key, int, int action, int mods) {
+  if (action != GLFW_PRESS) return;
+  if (key == GLFW_KEY_SPACE && mods == 0) ++g_keys.space;
+  if (key == GLFW_KEY_Q && (mods & GLFW_MOD_CONTROL)) ++g_keys.quit;
+}
+
 
 void draw_panels(PanelState& s) {
   place(0, 0, 430, 170), draw_transport(s);
@@ -127,6 +138,8 @@ int run_panel(rt::Engine& engine, PanelContext& ctx, std::string& why) {
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;
   ImGui::StyleColorsDark();
+  g_keys = {};
+  glfwSetKeyCallback(window, on_key);  // before ImGui's backend, which chains to it
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
@@ -160,9 +173,9 @@ int run_panel(rt::Engine& engine, PanelContext& ctx, std::string& why) {
     s.snap = engine.snapshot();
     s.poll_loads();
     const ImGuiIO& io = ImGui::GetIO();
-    if (!io.WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))
-      engine.send({rt::ControlTarget::toggle_play, 0, 0});
-    if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) glfwSetWindowShouldClose(window, GLFW_TRUE);
+    for (; g_keys.space > 0; --g_keys.space)
+      if (!io.WantTextInput) engine.send({rt::ControlTarget::toggle_play, 0, 0});
+    if (g_keys.quit > 0) glfwSetWindowShouldClose(window, GLFW_TRUE);
     s.quads.begin_frame();
     draw_panels(s);
 
