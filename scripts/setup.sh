@@ -14,7 +14,8 @@ packages=(build-essential cmake ninja-build pkg-config git
           libprotobuf-dev protobuf-compiler libssl-dev libcli11-dev nlohmann-json3-dev catch2
           libopenblas-dev ccache
           libsndfile1-dev libsamplerate0-dev portaudio19-dev libjack-jackd2-dev jackd2 librtmidi-dev
-          libpugixml-dev libreaderwriterqueue-dev hydrogen-drumkits hydrogen-data ableton-link-dev)
+          libpugixml-dev libreaderwriterqueue-dev hydrogen-drumkits hydrogen-data ableton-link-dev
+          libimgui-dev libglfw3-dev xvfb libgl1-mesa-dri xdotool imagemagick)
 
 install_missing() {
   local missing=()

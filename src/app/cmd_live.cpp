@@ -14,6 +14,8 @@
 
 #include "app/commands.h"
 #include "app/live_session.h"
+#include "gui/panel_app.h"
+#include "gui/session_preset.h"
 #include "realtime/controller_map.h"
 #include "realtime/fallback_clock.h"
 #include "realtime/frame_clock.h"
@@ -40,6 +42,7 @@ struct LiveOptions {
   double duration = 0;
   std::string offline_fallback = "drumrnn-data";
   std::string jack_name = "drumrnn";
+  std::string preset;  // panel hook: a session preset (presets/sessions/NAME.json or a file)
 };
 
 std::atomic<bool> g_stop{false};
@@ -83,11 +86,18 @@ int render_instead(const LiveOptions& o, const std::string& why) {
   return 0;
 }
 
-int run_live(const LiveOptions& o) {
-  if (!o.headless) {
-    // The panel arrives with the panel issue; until then the instrument runs in the terminal.
-    std::fprintf(stderr, "drumrnn live: the panel is not built yet; running headless\n");
-  }
+// --- panel hook (src/gui): a session preset replaces the session flags it names -------------------
+std::optional<gui::SessionPreset> apply_preset(LiveOptions& o) {
+  if (o.preset.empty()) return std::nullopt;
+  gui::SessionPreset p = gui::load_session_preset(o.preset);  // throws one line naming the file
+  o.session.model = p.model, o.session.kit = p.kit, o.session.kit_map = p.kit_map;
+  o.session.bpm = p.bpm, o.session.swing = p.swing, o.session.temperature = p.temperature;
+  o.session.mode = gui::mode_text(p.mode, p.mode_bars), o.session.primer = gui::primer_text(p.primer);
+  return p;
+}
+
+int run_live(LiveOptions o) {
+  const auto preset = apply_preset(o);
   if (o.clock == "link") {
 #if !DRUMRNN_HAVE_LINK
     throw std::invalid_argument("--clock link: this build has no Ableton Link (install ableton-link-dev and rebuild)");
@@ -140,6 +150,7 @@ int run_live(const LiveOptions& o) {
   } else if (!o.controller_map.empty()) {
     rt::load_controller_map(o.controller_map);  // still checked, so a typo is caught now
   }
+  if (preset) gui::send_preset_controls(engine, midi_in.get(), *preset);  // panel hook: levels, mutes, map
   if (s.loop) {
     engine.set_loop(s.loop);
     engine.send({rt::ControlTarget::loop_crossfade, 0, o.session.crossfade});
@@ -179,6 +190,7 @@ int run_live(const LiveOptions& o) {
   auto last_reconnect = t0;
   bool was_running = false;
   double followed_bpm = 0;
+  auto service_loop = [&] {
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const auto now = std::chrono::steady_clock::now();
@@ -246,6 +258,24 @@ int run_live(const LiveOptions& o) {
       std::fflush(stdout);
     }
   }
+  };
+  // --- panel hook (src/gui): the panel owns this (main) thread, the loop above runs beside it -------
+  if (o.headless) {
+    service_loop();
+  } else {
+    std::atomic<bool> service_done{false};
+    gui::PanelContext panel{s.model_path, o.session.kit, o.session.kit_map, s.kit_map, o.controller_map,
+                            o.controller_map.empty() ? rt::ControllerMap{} : rt::load_controller_map(o.controller_map),
+                            midi_in.get(), device_name, jack ? jack->buffer_size() : portaudio->buffer_size(), o.midi_in,
+                            o.midi_out, o.clock, [&] { return service_done.load(); }, {}, {}};
+    std::thread service([&] { service_loop(), service_done = true; });
+    std::string why;
+    if (gui::run_panel(engine, panel, why) == gui::kPanelNoDisplay)
+      std::fprintf(stderr, "drumrnn live: %s; playing headless (say --headless to skip the panel)\n", why.c_str());
+    else
+      g_stop = true;  // the window closed
+    service.join();
+  }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   engine.send({rt::ControlTarget::stop, 0, 0});
@@ -281,6 +311,7 @@ Command add_live_command(CLI::App& app) {
   cmd->add_option("--duration", o->duration, "Stop after this many seconds (0: until Ctrl-C)")->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--offline-fallback", o->offline_fallback, "Where no audio device opens, render 8 bars into this folder (empty: fail)");
   cmd->add_option("--jack-name", o->jack_name, "JACK client name");
+  cmd->add_option("--preset", o->preset, "Session preset: presets/sessions/NAME.json or a file (the panel saves them)");
   return {cmd, [o] { return run_live(*o); }};
 }
 

@@ -306,6 +306,7 @@ void Engine::publish_meters(const float* left, const float* right, int frames) {
   s.level = level_;
   for (int c = 0; c < kDrumClasses; ++c) s.muted[c] = muted_[c];
   snapshot_.store(s);
+  scope_.write(left, frames);
 }
 
 }  // namespace drumrnn::rt

@@ -22,6 +22,7 @@
 #include "realtime/midi_event.h"
 #include "realtime/rt.h"
 #include "realtime/sampler.h"
+#include "realtime/scope_tap.h"
 #include "realtime/seqlock.h"
 #include "realtime/transport.h"
 
@@ -103,6 +104,7 @@ class Engine {
   GenerationService& generation() { return generation_; }
   const EngineConfig& config() const { return config_; }
   std::shared_ptr<const Kit> kit() const;
+  const ScopeTap& scope() const { return scope_; }  // the newest output samples (left), for the panel
 
  private:
   DRUMRNN_RT void drain_controls();
@@ -131,6 +133,7 @@ class Engine {
   LoopSlot loop_slot_;
   LoadMeter load_;
   SeqLock<EngineSnapshot> snapshot_;
+  ScopeTap scope_;
 
   moodycamel::ReaderWriterQueue<Control> ui_controls_{256}, midi_controls_{256};
   moodycamel::ReaderWriterQueue<PadHit> pads_{256};
