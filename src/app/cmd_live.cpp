@@ -190,74 +190,76 @@ int run_live(LiveOptions o) {
   auto last_reconnect = t0;
   bool was_running = false;
   double followed_bpm = 0;
+  // MIDI in, clock following, the JACK watchdog and the status line: the main thread when headless,
+  // a thread beside the panel otherwise.
   auto service_loop = [&] {
-  while (!g_stop.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    const auto now = std::chrono::steady_clock::now();
-    if (o.duration > 0 && std::chrono::duration<double>(now - t0).count() >= o.duration) break;
-    if (midi_in) {
-      rt::Control c;
-      while (midi_in->pop_control(c)) engine.send_from_midi(c);
-      rt::NoteIn n;
-      while (midi_in->pop_note(n)) engine.pad(n.pitch, n.velocity / 127.0f);
-      if (o.clock == "midi") {
-        const auto& follower = midi_in->clock();
-        const bool running = follower.running();
-        if (running != was_running) {
-          engine.send_from_midi({running ? rt::ControlTarget::continue_play : rt::ControlTarget::stop, 0, 0});
-          was_running = running;
+    while (!g_stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      const auto now = std::chrono::steady_clock::now();
+      if (o.duration > 0 && std::chrono::duration<double>(now - t0).count() >= o.duration) break;
+      if (midi_in) {
+        rt::Control c;
+        while (midi_in->pop_control(c)) engine.send_from_midi(c);
+        rt::NoteIn n;
+        while (midi_in->pop_note(n)) engine.pad(n.pitch, n.velocity / 127.0f);
+        if (o.clock == "midi") {
+          const auto& follower = midi_in->clock();
+          const bool running = follower.running();
+          if (running != was_running) {
+            engine.send_from_midi({running ? rt::ControlTarget::continue_play : rt::ControlTarget::stop, 0, 0});
+            was_running = running;
+          }
+          const double bpm = follower.bpm();
+          if (bpm > 0 && std::abs(bpm - followed_bpm) > 0.05) {
+            engine.send_from_midi({rt::ControlTarget::bpm, 0, static_cast<float>(bpm)});
+            followed_bpm = bpm;
+          }
         }
-        const double bpm = follower.bpm();
-        if (bpm > 0 && std::abs(bpm - followed_bpm) > 0.05) {
+      }
+#if DRUMRNN_HAVE_LINK
+      if (link) {
+        // Follow the Link session's tempo, and start on its next bar (quantum 4).
+        const double bpm = link->bpm();
+        if (std::abs(bpm - followed_bpm) > 0.01) {
           engine.send_from_midi({rt::ControlTarget::bpm, 0, static_cast<float>(bpm)});
           followed_bpm = bpm;
         }
-      }
-    }
-#if DRUMRNN_HAVE_LINK
-    if (link) {
-      // Follow the Link session's tempo, and start on its next bar (quantum 4).
-      const double bpm = link->bpm();
-      if (std::abs(bpm - followed_bpm) > 0.01) {
-        engine.send_from_midi({rt::ControlTarget::bpm, 0, static_cast<float>(bpm)});
-        followed_bpm = bpm;
-      }
-      if (!link_started) {
-        const double beat = link->beat_at(link->now_us(), 4.0);
-        if (std::fmod(beat, 4.0) < 0.02 || std::fmod(beat, 4.0) > 3.99) {
-          engine.send_from_midi({rt::ControlTarget::play, 0, 0});
-          link_started = true;
+        if (!link_started) {
+          const double beat = link->beat_at(link->now_us(), 4.0);
+          if (std::fmod(beat, 4.0) < 0.02 || std::fmod(beat, 4.0) > 3.99) {
+            engine.send_from_midi({rt::ControlTarget::play, 0, 0});
+            link_started = true;
+          }
         }
       }
-    }
 #endif
-    (void)link_started;
-    if (jack && !jack->alive() && !fallback) {
-      std::fprintf(stderr, "\ndrumrnn live: the JACK server stopped; playing on the fallback clock and reconnecting\n");
-      fallback = std::make_unique<rt::FallbackClock>(engine, jack->buffer_size());
-      jack.reset();
-    }
-    if (fallback && now - last_reconnect > std::chrono::seconds(1)) {
-      last_reconnect = now;
-      if (rt::jack_server_running()) {
-        try {
-          auto again = std::make_unique<rt::JackBackend>(o.jack_name);
-          fallback.reset();
-          again->set_frame_clock(&frame_clock);
-          again->start(engine, true, o.midi_out, &jack_midi);
-          jack = std::move(again);
-          std::fprintf(stderr, "drumrnn live: reconnected to JACK as %s\n", jack->name().c_str());
-        } catch (const std::exception&) {
+      (void)link_started;
+      if (jack && !jack->alive() && !fallback) {
+        std::fprintf(stderr, "\ndrumrnn live: the JACK server stopped; playing on the fallback clock and reconnecting\n");
+        fallback = std::make_unique<rt::FallbackClock>(engine, jack->buffer_size());
+        jack.reset();
+      }
+      if (fallback && now - last_reconnect > std::chrono::seconds(1)) {
+        last_reconnect = now;
+        if (rt::jack_server_running()) {
+          try {
+            auto again = std::make_unique<rt::JackBackend>(o.jack_name);
+            fallback.reset();
+            again->set_frame_clock(&frame_clock);
+            again->start(engine, true, o.midi_out, &jack_midi);
+            jack = std::move(again);
+            std::fprintf(stderr, "drumrnn live: reconnected to JACK as %s\n", jack->name().c_str());
+          } catch (const std::exception&) {
+          }
         }
       }
+      if (now - last_status > std::chrono::milliseconds(tty ? 100 : 2000)) {
+        last_status = now;
+        engine.collect_garbage();
+        std::printf(tty ? "\r%s   " : "%s\n", status_line(engine).c_str());
+        std::fflush(stdout);
+      }
     }
-    if (now - last_status > std::chrono::milliseconds(tty ? 100 : 2000)) {
-      last_status = now;
-      engine.collect_garbage();
-      std::printf(tty ? "\r%s   " : "%s\n", status_line(engine).c_str());
-      std::fflush(stdout);
-    }
-  }
   };
   // --- panel hook (src/gui): the panel owns this (main) thread, the loop above runs beside it -------
   if (o.headless) {
