@@ -12,6 +12,7 @@
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
 #include "realtime/engine.h"
+#include "realtime/frame_clock.h"
 #include "realtime/jack_backend.h"
 #include "realtime/offline_render.h"
 #include "realtime/synth_kit.h"
@@ -90,6 +91,34 @@ TEST_CASE("JACK: clock, Start/Stop and the generated notes reach another client 
   CHECK(receiver.peak() > 0.05f);  // the kit was heard
   CHECK(engine.xruns() == 0);
   CHECK(engine.snapshot().late_steps == 0);
+}
+
+// Regression: the backend published JACK's cycle times (CLOCK_MONOTONIC_RAW in JACK 2 on Linux) as
+// CLOCK_MONOTONIC, so MidiOutSender sent every event at once (here 254 ms "late"). The anchor must
+// be within a few periods of now on CLOCK_MONOTONIC. On a machine whose two clocks happen to agree
+// this passes either way.
+TEST_CASE("JACK: the frame clock is published on CLOCK_MONOTONIC", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("clock");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  GenerationOptions g;
+  GenerationService generation(std::shared_ptr<const DrumRnn>(load_model(default_model_path()).model), g);
+  JackBackend backend("drumrnn-clock", server.name());
+  EngineConfig config;
+  config.sample_rate = backend.sample_rate();
+  Engine engine(config, std::make_shared<Kit>(make_synth_kit(48000)), generation);
+  FrameClock clock;
+  backend.set_frame_clock(&clock);
+  backend.start(engine, false);
+  int64_t best = INT64_MAX;  // the closest of many samples, so a descheduled test thread cannot fail it
+  for (int i = 0; i < 200 && best > 20'000'000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    int64_t frame = 0, ns = 0;
+    double rate = 0;
+    if (clock.anchor(frame, ns, rate)) best = std::min(best, std::abs(ns - monotonic_now_ns()));
+  }
+  backend.stop();
+  CHECK(best < 20'000'000);
 }
 
 TEST_CASE("JACK: the engine survives the server dying, keeps time and reconnects", "[rt][jack]") {

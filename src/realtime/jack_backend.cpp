@@ -124,12 +124,16 @@ int JackBackend::process_cb(uint32_t frames, void* arg) {
     sink->buffer_.store(midi, std::memory_order_release);
   }
   if (self->frame_clock_) {
-    // This period's audio reaches the output one period after the cycle starts.
+    // This period's audio reaches the output one period after the cycle starts. JACK's times are on
+    // its own clock (CLOCK_MONOTONIC_RAW in JACK 2 on Linux, which drifts from CLOCK_MONOTONIC by NTP
+    // slew: 0.25 s after an hour here); FrameClock's readers use CLOCK_MONOTONIC, so convert.
     jack_nframes_t current_frames;
     jack_time_t current_usecs, next_usecs;
     float period_usecs;
-    if (jack_get_cycle_times(self->client_, &current_frames, &current_usecs, &next_usecs, &period_usecs) == 0)
-      self->frame_clock_->publish(block_start, int64_t(next_usecs) * 1000, self->sample_rate_);
+    if (jack_get_cycle_times(self->client_, &current_frames, &current_usecs, &next_usecs, &period_usecs) == 0) {
+      const int64_t jack_to_monotonic_ns = monotonic_now_ns() - int64_t(jack_get_time()) * 1000;
+      self->frame_clock_->publish(block_start, int64_t(next_usecs) * 1000 + jack_to_monotonic_ns, self->sample_rate_);
+    }
   }
   engine->process(left, right, static_cast<int>(frames));
   if (JackMidiSink* sink = self->midi_sink_) sink->buffer_.store(nullptr, std::memory_order_release);
