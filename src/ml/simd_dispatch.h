@@ -7,7 +7,13 @@
 #define DRUMRNN_X86_SIMD 1
 // An AVX2 clone of a plain loop beside the default one; the loader picks one (ifunc), so calls take
 // no lock and test nothing at run time.
+#if defined(__SANITIZE_THREAD__)
+// Under TSan the ifunc resolver is instrumented but runs during relocation, before the TSan runtime
+// is up, and crashes the program before main(): keep the default clone only.
+#define DRUMRNN_CLONES_AVX2
+#else
 #define DRUMRNN_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
+#endif
 #else
 #define DRUMRNN_X86_SIMD 0
 #define DRUMRNN_CLONES_AVX2
