@@ -121,6 +121,41 @@ TEST_CASE("JACK: the frame clock is published on CLOCK_MONOTONIC", "[rt][jack]")
   CHECK(best < 20'000'000);
 }
 
+// Regression (found by TSan on bench_live): JACK calls the xrun callback on its notification thread,
+// which read the backend's engine pointer while stop() cleared it. A client that oversleeps its
+// period makes the xruns; the plain build checks they are counted, the TSan build that the stop is
+// race-free.
+TEST_CASE("JACK: xruns are counted, and stopping while they arrive is race-free", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("xrun");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  GenerationOptions g;
+  GenerationService generation(std::shared_ptr<const DrumRnn>(load_model(default_model_path()).model), g);
+  JackBackend backend("drumrnn-xrun", server.name());
+  EngineConfig config;
+  config.sample_rate = backend.sample_rate();
+  Engine engine(config, std::make_shared<Kit>(make_synth_kit(48000)), generation);
+  jack_status_t status;
+  jack_client_t* slow = jack_client_open("slow", JackOptions(JackNoStartServer | JackServerName), &status,
+                                         server.name().c_str());
+  REQUIRE(slow);
+  jack_set_process_callback(
+      slow,
+      [](jack_nframes_t, void*) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(8));  // three periods of 128 frames
+        return 0;
+      },
+      nullptr);
+  backend.start(engine, false);
+  jack_activate(slow);
+  for (int i = 0; i < 200 && engine.xruns() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  backend.stop();  // while the xruns go on
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  jack_deactivate(slow);
+  jack_client_close(slow);
+  CHECK(engine.xruns() >= 3);
+}
+
 TEST_CASE("JACK: the engine survives the server dying, keeps time and reconnects", "[rt][jack]") {
   if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
   JackServer server("dies");
