@@ -51,7 +51,6 @@ namespace {
 
 constexpr double kRate = 48000, kBpm = 120;
 constexpr double kTickFrames = kRate * 60.0 / kBpm / 24.0;  // 1,000 frames between 24-ppqn ticks
-constexpr int kSenderPriority = 60;                          // as MidiOutSender's thread
 
 struct Options {
   double seconds = 60;
@@ -105,7 +104,7 @@ Jitter clock_jitter(const std::vector<JackReceiver::Event>& events) {
 
 std::string set_fifo(pthread_t thread) {
   sched_param param{};
-  param.sched_priority = kSenderPriority;
+  param.sched_priority = MidiOutSender::kPriority;  // the rival runs as our sender does
   const int err = pthread_setschedparam(thread, SCHED_FIFO, &param);
   return err == 0 ? "" : std::strerror(err);
 }

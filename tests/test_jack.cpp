@@ -9,11 +9,13 @@
 #include <thread>
 
 #include "jack_fixture.h"
+#include <jack/thread.h>  // after jack.h, which it needs
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
 #include "realtime/engine.h"
 #include "realtime/frame_clock.h"
 #include "realtime/jack_backend.h"
+#include "realtime/midi_out.h"
 #include "realtime/offline_render.h"
 #include "realtime/synth_kit.h"
 #include "test_support.h"
@@ -154,6 +156,24 @@ TEST_CASE("JACK: xruns are counted, and stopping while they arrive is race-free"
   jack_deactivate(slow);
   jack_client_close(slow);
   CHECK(engine.xruns() >= 3);
+}
+
+// Regression (bench_live: 54 xruns a minute at 64 frames, none with jackd -P 70): MidiOutSender's
+// thread ran at SCHED_FIFO 60, above the priority a default jackd 2 (-P 10) gives its clients (5),
+// so its 50 us spins before each event preempted the JACK cycle.
+TEST_CASE("MIDI out: the sender thread runs below a default JACK server's client priority", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("priority");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  jack_status_t status;
+  jack_client_t* c = jack_client_open("probe", JackOptions(JackNoStartServer | JackServerName), &status,
+                                      server.name().c_str());
+  REQUIRE(c);
+  const int jack_priority = jack_client_real_time_priority(c);
+  jack_client_close(c);
+  INFO("JACK client priority " << jack_priority);
+  if (jack_priority <= 0) return test::skip_test("this JACK server does not run in real time");
+  CHECK(MidiOutSender::kPriority < jack_priority);
 }
 
 TEST_CASE("JACK: the engine survives the server dying, keeps time and reconnects", "[rt][jack]") {
