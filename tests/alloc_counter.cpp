@@ -65,15 +65,35 @@ int posix_memalign(void** out, size_t alignment, size_t n) {
 }
 #endif
 
+// operator new must reach the sanitizer's allocator where there is one: memory that glibc hands to
+// a second thread straight from __libc_malloc looks, to TSan, like a race with the first thread's
+// last use of it.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+namespace {
+void* raw_malloc(size_t n) { return std::malloc(n); }
+void* raw_memalign(size_t alignment, size_t n) {
+  void* p = nullptr;
+  return posix_memalign(&p, alignment < sizeof(void*) ? sizeof(void*) : alignment, n) == 0 ? p : nullptr;
+}
+void raw_free(void* p) { std::free(p); }
+}  // namespace
+#else
+namespace {
+void* raw_malloc(size_t n) { return __libc_malloc(n); }
+void* raw_memalign(size_t alignment, size_t n) { return __libc_memalign(alignment, n); }
+void raw_free(void* p) { __libc_free(p); }
+}  // namespace
+#endif
+
 namespace {
 void* counted_new(size_t n) {
   note();
-  if (void* p = __libc_malloc(n ? n : 1)) return p;
+  if (void* p = raw_malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
 void* counted_new_aligned(size_t n, std::align_val_t a) {
   note();
-  if (void* p = __libc_memalign(static_cast<size_t>(a), n ? n : 1)) return p;
+  if (void* p = raw_memalign(static_cast<size_t>(a), n ? n : 1)) return p;
   throw std::bad_alloc();
 }
 }  // namespace
@@ -82,19 +102,19 @@ void* operator new(size_t n) { return counted_new(n); }
 void* operator new[](size_t n) { return counted_new(n); }
 void* operator new(size_t n, const std::nothrow_t&) noexcept {
   note();
-  return __libc_malloc(n ? n : 1);
+  return raw_malloc(n ? n : 1);
 }
 void* operator new[](size_t n, const std::nothrow_t&) noexcept {
   note();
-  return __libc_malloc(n ? n : 1);
+  return raw_malloc(n ? n : 1);
 }
 void* operator new(size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
 void* operator new[](size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void operator delete(void* p) noexcept { __libc_free(p); }
-void operator delete[](void* p) noexcept { __libc_free(p); }
-void operator delete(void* p, size_t) noexcept { __libc_free(p); }
-void operator delete[](void* p, size_t) noexcept { __libc_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { __libc_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { __libc_free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { __libc_free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { __libc_free(p); }
+void operator delete(void* p) noexcept { raw_free(p); }
+void operator delete[](void* p) noexcept { raw_free(p); }
+void operator delete(void* p, size_t) noexcept { raw_free(p); }
+void operator delete[](void* p, size_t) noexcept { raw_free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { raw_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { raw_free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { raw_free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { raw_free(p); }

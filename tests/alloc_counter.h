@@ -8,6 +8,13 @@
 #pragma once
 #include <cstddef>
 
+// Under ASan/TSan the sanitizer owns malloc, so only operator new is counted (alloc_counter.cpp).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr bool kAllocCounterSeesMalloc = false;
+#else
+constexpr bool kAllocCounterSeesMalloc = true;
+#endif
+
 // Arming resets this thread's count; disarming keeps it for alloc_counter_count().
 void alloc_counter_arm(bool armed);
 // Allocations by this thread since it was last armed.

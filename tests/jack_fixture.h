@@ -55,7 +55,7 @@ class JackServer {
     start();
   }
   ~JackServer() {
-    kill_now();
+    stop();
     if (had_previous_) setenv("JACK_DEFAULT_SERVER", previous_.c_str(), 1);
     else unsetenv("JACK_DEFAULT_SERVER");
   }
@@ -105,6 +105,25 @@ class JackServer {
     }
     return up_;
   }
+  // Stops it the way a user would (SIGTERM, then SIGKILL after 2 s). jackd then leaves JACK's server
+  // registry, which holds 8 servers per machine and keeps a SIGKILLed server's slot until a server of
+  // the same name starts again: a suite that only SIGKILLs locks every JACK test on the machine out
+  // ("Too many servers already active") after eight runs.
+  void stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        up_ = false;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill_now();
+  }
+  // A crash: the server vanishes at once (its registry slot stays taken until start() again).
   void kill_now() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);  // jackd frees its slot in the shared server registry only when it shuts down

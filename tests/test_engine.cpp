@@ -207,6 +207,21 @@ TEST_CASE("engine: mute silences a drum in the audio and the MIDI; the limiter h
   CHECK(peak <= std::pow(10.0f, -1.0f / 20.0f) + 1e-6f);
 }
 
+// Regression: before Play (and on a Continue without Play) the generator thread had no phrase
+// generator and waited 400 x 0.5 ms for one that nobody had asked the loader for, so a Play sent in
+// that window found the generator thread stuck and the third step late. The bound is ten times what
+// the first round takes and below the 200 ms the old wait always slept.
+TEST_CASE("generation: the first round never waits for a phrase generator nobody asked for", "[rt]") {
+  GenerationOptions g;
+  g.seed = 3;  // the default primer: one kick, so step 1 needs the model
+  GenerationService generation(shipped_model(), g);
+  const auto t0 = std::chrono::steady_clock::now();
+  generation.pump();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(generation.status().produced == 2);
+  CHECK(ms < 150);
+}
+
 TEST_CASE("engine: the audio thread allocates nothing while generating, swapping and taking controls", "[rt]") {
   GenerationOptions g;
   g.seed = 4;

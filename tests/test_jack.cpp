@@ -9,10 +9,13 @@
 #include <thread>
 
 #include "jack_fixture.h"
+#include <jack/thread.h>  // after jack.h, which it needs
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
 #include "realtime/engine.h"
+#include "realtime/frame_clock.h"
 #include "realtime/jack_backend.h"
+#include "realtime/midi_out.h"
 #include "realtime/offline_render.h"
 #include "realtime/synth_kit.h"
 #include "test_support.h"
@@ -90,6 +93,87 @@ TEST_CASE("JACK: clock, Start/Stop and the generated notes reach another client 
   CHECK(receiver.peak() > 0.05f);  // the kit was heard
   CHECK(engine.xruns() == 0);
   CHECK(engine.snapshot().late_steps == 0);
+}
+
+// Regression: the backend published JACK's cycle times (CLOCK_MONOTONIC_RAW in JACK 2 on Linux) as
+// CLOCK_MONOTONIC, so MidiOutSender sent every event at once (here 254 ms "late"). The anchor must
+// be within a few periods of now on CLOCK_MONOTONIC. On a machine whose two clocks happen to agree
+// this passes either way.
+TEST_CASE("JACK: the frame clock is published on CLOCK_MONOTONIC", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("clock");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  GenerationOptions g;
+  GenerationService generation(std::shared_ptr<const DrumRnn>(load_model(default_model_path()).model), g);
+  JackBackend backend("drumrnn-clock", server.name());
+  EngineConfig config;
+  config.sample_rate = backend.sample_rate();
+  Engine engine(config, std::make_shared<Kit>(make_synth_kit(48000)), generation);
+  FrameClock clock;
+  backend.set_frame_clock(&clock);
+  backend.start(engine, false);
+  int64_t best = INT64_MAX;  // the closest of many samples, so a descheduled test thread cannot fail it
+  for (int i = 0; i < 200 && best > 20'000'000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    int64_t frame = 0, ns = 0;
+    double rate = 0;
+    if (clock.anchor(frame, ns, rate)) best = std::min(best, std::abs(ns - monotonic_now_ns()));
+  }
+  backend.stop();
+  CHECK(best < 20'000'000);
+}
+
+// Regression (found by TSan on bench_live): JACK calls the xrun callback on its notification thread,
+// which read the backend's engine pointer while stop() cleared it. A client that oversleeps its
+// period makes the xruns; the plain build checks they are counted, the TSan build that the stop is
+// race-free.
+TEST_CASE("JACK: xruns are counted, and stopping while they arrive is race-free", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("xrun");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  GenerationOptions g;
+  GenerationService generation(std::shared_ptr<const DrumRnn>(load_model(default_model_path()).model), g);
+  JackBackend backend("drumrnn-xrun", server.name());
+  EngineConfig config;
+  config.sample_rate = backend.sample_rate();
+  Engine engine(config, std::make_shared<Kit>(make_synth_kit(48000)), generation);
+  jack_status_t status;
+  jack_client_t* slow = jack_client_open("slow", JackOptions(JackNoStartServer | JackServerName), &status,
+                                         server.name().c_str());
+  REQUIRE(slow);
+  jack_set_process_callback(
+      slow,
+      [](jack_nframes_t, void*) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(8));  // three periods of 128 frames
+        return 0;
+      },
+      nullptr);
+  backend.start(engine, false);
+  jack_activate(slow);
+  for (int i = 0; i < 200 && engine.xruns() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  backend.stop();  // while the xruns go on
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  jack_deactivate(slow);
+  jack_client_close(slow);
+  CHECK(engine.xruns() >= 3);
+}
+
+// Regression (bench_live: 54 xruns a minute at 64 frames, none with jackd -P 70): MidiOutSender's
+// thread ran at SCHED_FIFO 60, above the priority a default jackd 2 (-P 10) gives its clients (5),
+// so its 50 us spins before each event preempted the JACK cycle.
+TEST_CASE("MIDI out: the sender thread runs below a default JACK server's client priority", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("priority");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  jack_status_t status;
+  jack_client_t* c = jack_client_open("probe", JackOptions(JackNoStartServer | JackServerName), &status,
+                                      server.name().c_str());
+  REQUIRE(c);
+  const int jack_priority = jack_client_real_time_priority(c);
+  jack_client_close(c);
+  INFO("JACK client priority " << jack_priority);
+  if (jack_priority <= 0) return test::skip_test("this JACK server does not run in real time");
+  CHECK(MidiOutSender::kPriority < jack_priority);
 }
 
 TEST_CASE("JACK: the engine survives the server dying, keeps time and reconnects", "[rt][jack]") {

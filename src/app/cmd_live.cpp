@@ -236,8 +236,11 @@ int run_live(LiveOptions o) {
       (void)link_started;
       if (jack && !jack->alive() && !fallback) {
         std::fprintf(stderr, "\ndrumrnn live: the JACK server stopped; playing on the fallback clock and reconnecting\n");
-        fallback = std::make_unique<rt::FallbackClock>(engine, jack->buffer_size());
+        // Close the dead client first: that joins its process thread, so the fallback thread never runs
+        // Engine::process beside a callback JACK had not yet returned from.
+        const int period = jack->buffer_size();
         jack.reset();
+        fallback = std::make_unique<rt::FallbackClock>(engine, period);
       }
       if (fallback && now - last_reconnect > std::chrono::seconds(1)) {
         last_reconnect = now;

@@ -13,7 +13,7 @@
 // no lock and test nothing at run time. Not in sanitizer builds (DRUMRNN_SANITIZED, set by
 // -DDRUMRNN_SANITIZE): the instrumented resolver runs during relocation, before the sanitizer's
 // runtime is up, and crashes the program before main.
-#if DRUMRNN_X86_SIMD && !defined(DRUMRNN_SANITIZED)
+#if DRUMRNN_X86_SIMD && !defined(DRUMRNN_SANITIZED) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
 #define DRUMRNN_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
 #else
 #define DRUMRNN_CLONES_AVX2

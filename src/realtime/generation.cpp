@@ -200,6 +200,7 @@ void GenerationService::restart_phrase(int64_t at) {
   // The primer plays from `at`; a generator primed on it in the background continues after it.
   generator_.reset();
   const int64_t p = static_cast<int64_t>(primer_.size());
+  ++phrases_loading_;
   submit({LoadRequest::next_phrase, model_, primer_, at + p, next_seed()});
 }
 
@@ -231,6 +232,7 @@ void GenerationService::take_loaded() {
   for (auto& l : arrived) {
     switch (l.kind) {
       case LoadRequest::next_phrase:
+        if (phrases_loading_ > 0) --phrases_loading_;
         if (l.switch_at >= phrase_start_ && !generator_) generator_ = std::move(l.generator);
         break;
       case LoadRequest::standby: {
@@ -318,14 +320,15 @@ void GenerationService::produce(int64_t n) {
       return;
     }
   }
-  if (!generator_) {
+  if (!generator_ && phrases_loading_ > 0) {
     // The phrase's generator is still priming: wait for it (it had the primer's length to get ready).
-    for (int tries = 0; tries < 400 && !generator_; ++tries) {
+    // Before the first Play, or on a Continue without one, none is on its way: do not wait.
+    for (int tries = 0; tries < 400 && !generator_ && phrases_loading_ > 0; ++tries) {
       take_loaded();
       if (!generator_) std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
-    if (!generator_) generator_ = new_generator(model_, next_seed());
   }
+  if (!generator_) generator_ = new_generator(model_, next_seed());
   generator_->set_temperature(temperature_.load(std::memory_order_relaxed));
   if (options_.lookahead > 1) {
     if (undo_owner_ != generator_.get()) {

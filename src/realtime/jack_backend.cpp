@@ -74,7 +74,7 @@ std::vector<std::string> JackBackend::ports(const char* type_pattern, unsigned l
 }
 
 void JackBackend::start(Engine& engine, bool connect_playback, const std::string& midi_connect, JackMidiSink* midi) {
-  engine_ = &engine;
+  engine_.store(&engine, std::memory_order_release);
   midi_sink_ = midi;
   if (jack_activate(client_) != 0) throw AudioDeviceError("JACK: could not activate client " + client_full_name_);
   if (connect_playback) {
@@ -88,8 +88,9 @@ void JackBackend::start(Engine& engine, bool connect_playback, const std::string
 }
 
 void JackBackend::stop() {
-  if (client_ && engine_ && alive()) jack_deactivate(client_);
-  engine_ = nullptr;
+  if (client_ && engine_.load() && alive()) jack_deactivate(client_);
+  // JACK may still deliver an xrun notification (its own thread) after deactivating.
+  engine_.store(nullptr, std::memory_order_release);
 }
 
 void JackMidiSink::send(const MidiEvent& e) {
@@ -111,7 +112,7 @@ int JackBackend::process_cb(uint32_t frames, void* arg) {
   auto* right = static_cast<float*>(jack_port_get_buffer(self->out_right_, frames));
   void* midi = jack_port_get_buffer(self->midi_out_, frames);
   jack_midi_clear_buffer(midi);
-  Engine* engine = self->engine_;
+  Engine* engine = self->engine_.load(std::memory_order_acquire);
   if (!engine) {
     std::memset(left, 0, frames * sizeof(float));
     std::memset(right, 0, frames * sizeof(float));
@@ -124,12 +125,16 @@ int JackBackend::process_cb(uint32_t frames, void* arg) {
     sink->buffer_.store(midi, std::memory_order_release);
   }
   if (self->frame_clock_) {
-    // This period's audio reaches the output one period after the cycle starts.
+    // This period's audio reaches the output one period after the cycle starts. JACK's times are on
+    // its own clock (CLOCK_MONOTONIC_RAW in JACK 2 on Linux, which drifts from CLOCK_MONOTONIC by NTP
+    // slew: 0.25 s after an hour here); FrameClock's readers use CLOCK_MONOTONIC, so convert.
     jack_nframes_t current_frames;
     jack_time_t current_usecs, next_usecs;
     float period_usecs;
-    if (jack_get_cycle_times(self->client_, &current_frames, &current_usecs, &next_usecs, &period_usecs) == 0)
-      self->frame_clock_->publish(block_start, int64_t(next_usecs) * 1000, self->sample_rate_);
+    if (jack_get_cycle_times(self->client_, &current_frames, &current_usecs, &next_usecs, &period_usecs) == 0) {
+      const int64_t jack_to_monotonic_ns = monotonic_now_ns() - int64_t(jack_get_time()) * 1000;
+      self->frame_clock_->publish(block_start, int64_t(next_usecs) * 1000 + jack_to_monotonic_ns, self->sample_rate_);
+    }
   }
   engine->process(left, right, static_cast<int>(frames));
   if (JackMidiSink* sink = self->midi_sink_) sink->buffer_.store(nullptr, std::memory_order_release);
@@ -142,7 +147,7 @@ void JackBackend::shutdown_cb(void* arg) {
 
 int JackBackend::xrun_cb(void* arg) {
   auto* self = static_cast<JackBackend*>(arg);
-  if (self->engine_) self->engine_->note_xrun();
+  if (Engine* engine = self->engine_.load(std::memory_order_acquire)) engine->note_xrun();
   return 0;
 }
 

@@ -74,7 +74,7 @@ class JackBackend {
   jack_port_t* out_left_ = nullptr;
   jack_port_t* out_right_ = nullptr;
   jack_port_t* midi_out_ = nullptr;
-  Engine* engine_ = nullptr;
+  std::atomic<Engine*> engine_{nullptr};  // read by the process and xrun callbacks (two JACK threads)
   FrameClock* frame_clock_ = nullptr;
   JackMidiSink* midi_sink_ = nullptr;
   std::atomic<bool> alive_{false};

@@ -12,8 +12,6 @@
 namespace drumrnn::rt {
 namespace {
 
-// Below JACK's default (usually 70-95 for the audio thread) so the audio callback always wins.
-constexpr int kSenderPriority = 60;
 // The longest single sleep, so that stop() is seen promptly even when an event is far ahead.
 constexpr int64_t kMaxSleepNs = 20'000'000;
 
@@ -43,7 +41,7 @@ void MidiOutSender::start() {
   stop_.store(false, std::memory_order_relaxed);
   thread_ = std::thread([this] { run(); });
   sched_param param{};
-  param.sched_priority = kSenderPriority;
+  param.sched_priority = kPriority;
   const int err = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &param);
   status_ = err == 0 ? std::string()
                      : "MIDI out thread: no real-time priority (SCHED_FIFO: " + std::string(std::strerror(err)) +

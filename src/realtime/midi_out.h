@@ -31,6 +31,9 @@ class MidiOutSender {
   static constexpr size_t kDefaultQueueEvents = 4096;   // ~10 s of 24-ppqn clock plus dense notes
   static constexpr int64_t kSpinNs = 50'000;            // sleep until this long before, then spin
   static constexpr int64_t kLateNs = 1'000'000;         // counted as late beyond 1 ms
+  // SCHED_FIFO priority of the sender thread (where permitted): above every normal process, below the
+  // audio threads: a default JACK 2 server runs at 10 and its clients' process threads at 5.
+  static constexpr int kPriority = 3;
   static constexpr int64_t kMaxLeadNs = 2'000'000'000;  // an event further ahead means a bad clock:
                                                         // send it then rather than hold the queue
 
