@@ -95,13 +95,7 @@ bool control_target_is_trigger(ControlTarget t) {
 }
 
 ControllerMap parse_controller_map(const std::string& text, const std::string& file) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    fail(file, std::string("not valid JSON (") + e.what() + ")");
-  }
-  if (!j.is_object()) fail(file, "the top level must be a JSON object");
+  const json j = parse_preset_object<ControllerMapError>(text, file);
   ControllerMap map;
   for (const auto& [key, v] : j.items()) {
     if (key == "name") {

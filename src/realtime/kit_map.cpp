@@ -35,13 +35,7 @@ int get_int(const json& v, const std::string& file, const std::string& key, int 
 }  // namespace
 
 KitMap parse_kit_map(const std::string& text, const std::string& file) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    fail(file, std::string("not valid JSON (") + e.what() + ")");
-  }
-  if (!j.is_object()) fail(file, "the top level must be a JSON object");
+  const json j = parse_preset_object<KitMapError>(text, file);
   KitMap map;
   bool have_notes = false;
   for (const auto& [key, value] : j.items()) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace drumrnn::rt {
 
 std::vector<std::string> preset_roots();
@@ -15,5 +17,18 @@ std::string find_preset(const std::string& kind, const std::string& name_or_file
 
 // Sorted, de-duplicated NAMEs of ROOT/<kind>/*.json over all roots.
 std::vector<std::string> preset_names(const std::string& kind);
+
+// Parses a preset file's text, which must be one JSON object; anything else throws Error("FILE: why").
+template <class Error>
+nlohmann::json parse_preset_object(const std::string& text, const std::string& file) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(file + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw Error(file + ": the top level must be a JSON object");
+  return j;
+}
 
 }  // namespace drumrnn::rt
