@@ -86,33 +86,7 @@ void MidiClockFollower::tick(int64_t ns) {
 }
 
 void MidiClockFollower::publish() {
-  const uint64_t s = sequence_.load(std::memory_order_relaxed);
-  sequence_.store(s + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-  running_.store(running_w_, std::memory_order_relaxed);
-  ticks_.store(position_, std::memory_order_relaxed);
-  last_tick_ns_.store(prev_tick_ns_, std::memory_order_relaxed);
-  period_.store(period_ns_, std::memory_order_relaxed);
-  sequence_.store(s + 2, std::memory_order_release);
-}
-
-double MidiClockFollower::bpm() const {
-  const double p = period_.load(std::memory_order_acquire);
-  return p > 0 ? 60e9 / (kTicksPerQuarter * p) : 0.0;
-}
-
-ClockSnapshot MidiClockFollower::snapshot() const {
-  ClockSnapshot snap;
-  for (;;) {
-    const uint64_t s1 = sequence_.load(std::memory_order_acquire);
-    if (s1 & 1) continue;
-    snap.running = running_.load(std::memory_order_relaxed);
-    snap.ticks = ticks_.load(std::memory_order_relaxed);
-    snap.last_tick_ns = last_tick_ns_.load(std::memory_order_relaxed);
-    snap.tick_period_ns = period_.load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (sequence_.load(std::memory_order_relaxed) == s1) return snap;
-  }
+  published_.store({running_w_, position_, prev_tick_ns_, period_ns_});
 }
 
 }  // namespace drumrnn::rt

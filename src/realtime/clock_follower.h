@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "realtime/rt.h"
+#include "realtime/seqlock.h"
 
 namespace drumrnn::rt {
 
@@ -32,13 +33,13 @@ class MidiClockFollower {
   // 0xF2 with its 14-bit value: the position in MIDI beats (16ths). Takes effect for the next tick.
   DRUMRNN_RT void on_song_position(int sixteenths, int64_t ns);
 
-  double bpm() const;  // 0 until two ticks have arrived
-  bool running() const { return running_.load(std::memory_order_acquire); }
+  double bpm() const { return snapshot().bpm(); }  // 0 until two ticks have arrived
+  bool running() const { return snapshot().running; }
   // The song position, in 24-ppqn ticks, of the next tick: 0 after Start, 6 × SPP after a Song
   // Position Pointer, +1 per tick while running (so 24 after Start and one beat of ticks).
-  int64_t ticks() const { return ticks_.load(std::memory_order_acquire); }
-  int64_t last_tick_ns() const { return last_tick_ns_.load(std::memory_order_acquire); }
-  ClockSnapshot snapshot() const;
+  int64_t ticks() const { return snapshot().ticks; }
+  int64_t last_tick_ns() const { return snapshot().last_tick_ns; }
+  ClockSnapshot snapshot() const { return published_.load(); }
 
  private:
   void tick(int64_t ns);
@@ -53,11 +54,7 @@ class MidiClockFollower {
   int64_t position_ = 0, prev_tick_ns_ = 0;
   bool running_w_ = false;
 
-  // What readers see.
-  std::atomic<uint64_t> sequence_{0};
-  std::atomic<bool> running_{false};
-  std::atomic<int64_t> ticks_{0}, last_tick_ns_{0};
-  std::atomic<double> period_{0.0};
+  SeqLock<ClockSnapshot> published_;  // what readers see
 };
 
 }  // namespace drumrnn::rt

@@ -7,13 +7,16 @@
 #include <cstdint>
 
 #include "realtime/rt.h"
+#include "realtime/seqlock.h"
 
 namespace drumrnn::rt {
 
 class FrameClock {
  public:
   // Audio thread, once per callback. A seqlock over atomics: never blocks, never allocates.
-  DRUMRNN_RT void publish(int64_t frame, int64_t monotonic_ns_of_that_frame_at_the_output, double sample_rate);
+  DRUMRNN_RT void publish(int64_t frame, int64_t monotonic_ns_of_that_frame_at_the_output, double sample_rate) {
+    anchor_.store({frame, monotonic_ns_of_that_frame_at_the_output, sample_rate, true});
+  }
 
   // Any thread: the CLOCK_MONOTONIC time at which `frame` reaches the output. False until the first
   // publish (or when the published sample rate is not positive).
@@ -23,9 +26,12 @@ class FrameClock {
   bool anchor(int64_t& frame, int64_t& ns, double& sample_rate) const;
 
  private:
-  std::atomic<uint64_t> sequence_{0};  // odd while the writer is between its two stores
-  std::atomic<int64_t> frame_{0}, ns_{0};
-  std::atomic<double> sample_rate_{0.0};
+  struct Anchor {
+    int64_t frame = 0, ns = 0;
+    double sample_rate = 0;
+    bool valid = false;
+  };
+  SeqLock<Anchor> anchor_;
 };
 
 // CLOCK_MONOTONIC now, in nanoseconds.
