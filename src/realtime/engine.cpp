@@ -292,6 +292,7 @@ void Engine::publish_meters(const float* left, const float* right, int frames) {
   s.temperature = temperature_;
   s.master_level = master_level_;
   s.crossfade = loop_slot_.amount();
+  s.crossfade_target = loop_slot_.target();
   s.peak_left = peak_l_;
   s.peak_right = peak_r_;
   s.gain_reduction_db = limiter_.gain_reduction_db();

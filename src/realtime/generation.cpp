@@ -84,7 +84,8 @@ void GenerationService::set_primer(std::vector<PitchSet> primer) {
 }
 
 void GenerationService::swap_model(std::shared_ptr<const DrumRnn> model) {
-  submit({LoadRequest::model_swap, std::move(model), {}, 0, next_seed()});
+  // The seed is drawn on the generator thread when the swap lands (seed_rng_ is its state).
+  submit({LoadRequest::model_swap, std::move(model), {}, 0, 0});
 }
 
 GenerationStatus GenerationService::status() const {
@@ -273,6 +274,7 @@ void GenerationService::produce(int64_t n) {
   // the last bars played (64 steps of the 256-unit model prime in about 5 ms).
   if (model_swap_ && n >= model_swap_at_ && n % kStepsPerBar == 0) {
     generator_ = std::move(model_swap_);
+    generator_->reset(next_seed());
     generator_->set_primer(aligned(recent_history(n, kCounterPeriod), n));
     generator_->prime();
     primer_swap_ = nullptr;  // conditioned on the old model

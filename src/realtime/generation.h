@@ -149,7 +149,6 @@ class GenerationService {
   uint64_t epoch_seen_ = 0;
   GenerationMode current_mode_;
   int current_bars_;
-  bool next_phrase_requested_ = false;
   int phrases_loading_ = 0;  // next_phrase requests at the loader: only then is a missing generator_ worth waiting for
   std::vector<PitchSet> primer_;      // the primer in force (generator thread's copy)
   std::vector<int> primer_classes_;

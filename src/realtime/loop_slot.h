@@ -32,6 +32,7 @@ class LoopSlot {
   DRUMRNN_RT void mix(float* left, float* right, int frames, double steps_at_start, double steps_per_frame,
                       bool playing);
   float amount() const { return current_; }
+  float target() const { return target_; }
 
  private:
   const LoopBuffer* loop_ = nullptr;
