@@ -15,7 +15,8 @@ packages=(build-essential cmake ninja-build pkg-config git
           libopenblas-dev ccache
           libsndfile1-dev libsamplerate0-dev portaudio19-dev libjack-jackd2-dev jackd2 librtmidi-dev
           libpugixml-dev libreaderwriterqueue-dev hydrogen-drumkits hydrogen-data ableton-link-dev
-          libimgui-dev libglfw3-dev xvfb libgl1-mesa-dri xdotool imagemagick)
+          libimgui-dev libglfw3-dev xvfb libgl1-mesa-dri xdotool imagemagick
+          libfftw3-dev liblbfgs-dev libpng-dev)
 
 install_missing() {
   local missing=()
