@@ -297,9 +297,12 @@ int run_live(LiveOptions o) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (trainer) {
-    trainer.reset();  // cancels the job, which saves its checkpoint; the engine plays on meanwhile
-    std::printf("%sdrumrnn live: training stopped; resume with drumrnn train --run_dir %s\n", tty ? "\n" : "",
-                o.training.run_dir.c_str());
+    trainer->stop();  // cancels the job, which saves its checkpoint; the engine plays on meanwhile
+    for (const auto& line : trainer->take_lines()) std::printf("%sdrumrnn live: %s\n", tty ? "\n" : "", line.c_str());
+    std::printf("drumrnn live: resume with drumrnn train --run_dir %s; evaluate with drumrnn evaluate --run_dir %s "
+                "--sequence_example_file %s/dataset/eval_drum_tracks.tfrecord\n",
+                o.training.run_dir.c_str(), o.training.run_dir.c_str(), o.training.run_dir.c_str());
+    trainer.reset();
   }
   engine.send({rt::ControlTarget::stop, 0, 0});
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the Stop and note-offs go out

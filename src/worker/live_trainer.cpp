@@ -27,14 +27,22 @@ bool LiveTrainer::start() {
                   (long long)swap.step, swap.eval_loss);
     say(buf);
   };
-  job_ = worker_->submit(std::make_unique<LiveTrainingJob>(options_, control_, on_swap));
+  auto on_line = [this](const std::string& line, bool) { say(line); };
+  job_ = worker_->submit(std::make_unique<LiveTrainingJob>(options_, control_, on_swap, on_line));
   say("training on " + options_.midi_dir + " into " + options_.run_dir + " (" +
-      std::string(worker_device_name(worker_->device())) + ", " + std::to_string(worker_->threads()) + " threads)");
+      std::string(worker_device_name(worker_->device())) + ", " + std::to_string(worker_->threads()) +
+      (worker_->threads() == 1 ? " thread" : " threads") + ", idle priority)");
   return true;
 }
 
 void LiveTrainer::cancel() {
   if (job_) worker_->cancel(job_);
+}
+
+void LiveTrainer::stop() {
+  worker_->cancel_all();
+  worker_->wait_idle(std::chrono::minutes(2));
+  poll();
 }
 
 void LiveTrainer::swap_now() {

@@ -33,6 +33,7 @@ class LiveTrainer {
 
   bool start();     // false when no folder is set or a job is running
   void cancel();
+  void stop();      // cancels, waits for the job's last checkpoint, and polls (shutdown)
   void swap_now();  // the next checkpoint that improved goes in at once
   void poll();      // hands back a finished job: its failure or stop becomes a line
   std::vector<std::string> take_lines();  // swaps, failures, stops: one line each, oldest first

@@ -5,10 +5,13 @@
 #include <stdexcept>
 
 #include "ml/checkpoint.h"
+#include "ml/evaluation.h"
+#include "ml/sequence_dataset.h"
 #include "ml/hparams.h"
 #include "ml/train_loop.h"
 #include "ml/trainer.h"
 #include "music/dataset_job.h"
+#include "music/drum_encoding.h"
 
 namespace drumrnn {
 namespace fs = std::filesystem;
@@ -20,8 +23,8 @@ namespace {
 class SwapObserver final : public JobObserver {
  public:
   SwapObserver(JobObserver& outer, LiveTrainingControl& control, const LiveTrainingOptions& o,
-               const LiveTrainingJob::SwapFn& on_swap)
-      : outer_(outer), control_(control), options_(o), on_swap_(on_swap) {}
+               const LiveTrainingJob::SwapFn& on_swap, const LiveTrainingJob::LineFn& line)
+      : outer_(outer), control_(control), options_(o), on_swap_(on_swap), line_(line) {}
 
   void on_progress(const JobProgress& p) override {
     outer_.on_progress(p);
@@ -47,6 +50,7 @@ class SwapObserver final : public JobObserver {
       model = std::shared_ptr<const DrumRnn>(load_model(path, "drum_kit").model.release());
     } catch (const std::exception& e) {
       outer_.on_message(std::string("no swap: ") + e.what(), true);  // the playing model stays
+      if (line_) line_(std::string("no swap: ") + e.what(), true);
       return;
     }
     control_.swap_requested = false;
@@ -60,18 +64,32 @@ class SwapObserver final : public JobObserver {
   LiveTrainingControl& control_;
   const LiveTrainingOptions& options_;
   const LiveTrainingJob::SwapFn& on_swap_;
+  const LiveTrainingJob::LineFn& line_;
 };
 
 }  // namespace
 
 LiveTrainingJob::LiveTrainingJob(LiveTrainingOptions options, std::shared_ptr<LiveTrainingControl> control,
-                                 SwapFn on_swap)
-    : options_(std::move(options)), control_(std::move(control)), on_swap_(std::move(on_swap)) {
+                                 SwapFn on_swap, LineFn on_line)
+    : options_(std::move(options)), control_(std::move(control)), on_swap_(std::move(on_swap)),
+      on_line_(std::move(on_line)) {
   if (options_.swap_every < 1) throw std::invalid_argument("--swap-every must be at least 1");
   if (options_.midi_dir.empty()) throw std::invalid_argument("--train-on needs a folder of MIDI files");
 }
 
-void LiveTrainingJob::run(const WorkerContext& context, JobObserver& observer) {
+void LiveTrainingJob::run(const WorkerContext& context, JobObserver& worker_observer) {
+  // The job's own lines go to the terminal as well as to the worker's status.
+  struct Tee final : JobObserver {
+    JobObserver& outer;
+    const LineFn& line;
+    Tee(JobObserver& o, const LineFn& l) : outer(o), line(l) {}
+    void on_progress(const JobProgress& p) override { outer.on_progress(p); }
+    void on_message(std::string_view text, bool error = false) override {
+      outer.on_message(text, error);
+      if (line) line(std::string(text), error);
+    }
+    bool cancelled() const override { return outer.cancelled(); }
+  } observer(worker_observer, on_line_);
   if (!fs::is_directory(options_.midi_dir)) throw std::runtime_error(options_.midi_dir + ": not a folder");
   // 1. The dataset, with a held-back eval split, written atomically under the run folder.
   DatasetOptions d;
@@ -80,7 +98,12 @@ void LiveTrainingJob::run(const WorkerContext& context, JobObserver& observer) {
   d.eval_ratio = options_.eval_ratio;
   d.seed = options_.seed;
   d.threads = context.threads;
-  const DatasetSummary ds = create_dataset(d, observer);
+  DatasetSummary ds = create_dataset(d, worker_observer);
+  if (!ds.cancelled && ds.train_examples > 1 && ds.eval_examples == 0 && ds.inputs >= 2) {
+    // A small folder: hold back a quarter of it (at least about three files), so the swaps are judged on music the run never saw.
+    d.eval_ratio = std::min(0.5, std::max(0.25, 3.0 / double(ds.inputs)));
+    ds = create_dataset(d, worker_observer);
+  }
   if (ds.cancelled || observer.cancelled()) return;
   if (ds.train_examples == 0)
     throw std::runtime_error(options_.midi_dir + ": no usable MIDI (" + std::to_string(ds.inputs) +
@@ -113,7 +136,22 @@ void LiveTrainingJob::run(const WorkerContext& context, JobObserver& observer) {
     if (asked.rnn_layer_sizes == playing.rnn_layer_sizes) t.init_model = options_.init_model;
     else observer.on_message("the playing model's layers differ from --train-hparams: training from scratch");
   }
-  SwapObserver swaps(observer, *control_, options_, on_swap_);
+  // A fresh run from the playing model must beat the playing model itself on the held-back part.
+  const std::string train_dir = (fs::path(options_.run_dir) / "train").string();
+  if (!t.init_model.empty() && latest_checkpoint(train_dir).empty()) {
+    LoadedModel playing = load_model(t.init_model, "drum_kit");
+    const DrumConfig& config = drum_config("drum_kit");
+    const SequenceDataset eval = load_sequence_examples(eval_file, config.input_size, config.num_classes);
+    const HParams hp = parse_hparams(t.hparams, default_hparams("drum_kit"));
+    TrainOptions topt;
+    topt.threads = context.threads;
+    auto trainer = make_trainer(Device::cpu, *playing.model, topt);
+    const double loss = evaluate_dataset(*trainer, eval, hp.batch_size).loss();
+    control_->last_swap_eval_loss = loss;
+    observer.on_message("the playing model's eval loss is " + std::to_string(loss) + "; a swap must beat it");
+  }
+  // Only the job's own lines reach the terminal; run_training's metrics lines stay in the status.
+  SwapObserver swaps(worker_observer, *control_, options_, on_swap_, on_line_);
   int status;
   try {
     status = run_training(t, swaps);
@@ -123,7 +161,7 @@ void LiveTrainingJob::run(const WorkerContext& context, JobObserver& observer) {
     t.device = "cpu";
     status = run_training(t, swaps);
   }
-  const std::string newest = latest_checkpoint((fs::path(options_.run_dir) / "train").string());
+  const std::string newest = latest_checkpoint(train_dir);
   if (!newest.empty()) final_step_ = load_model(newest, "drum_kit").step;
   if (status != 0) throw std::runtime_error("training stopped (the loss or the weights became non-finite); the playing model stays");
 }

@@ -47,7 +47,11 @@ class LiveTrainingJob final : public Job {
   // Called on the worker thread with a model loaded back from the checkpoint just written; it should
   // only hand it on (GenerationService::swap_model) and queue a line to print.
   using SwapFn = std::function<void(std::shared_ptr<const DrumRnn>, const ModelSwap&)>;
-  LiveTrainingJob(LiveTrainingOptions options, std::shared_ptr<LiveTrainingControl> control, SwapFn on_swap);
+  // The job's own lines worth a terminal (the dataset, the baseline, a refused swap); the observer
+  // gets them too. Called on the worker thread.
+  using LineFn = std::function<void(const std::string& line, bool error)>;
+  LiveTrainingJob(LiveTrainingOptions options, std::shared_ptr<LiveTrainingControl> control, SwapFn on_swap,
+                  LineFn on_line = {});
 
   std::string name() const override { return "train"; }
   // Throws (one line) on a folder with no usable MIDI, bad hparams, or a run that went non-finite;
@@ -60,6 +64,7 @@ class LiveTrainingJob final : public Job {
   LiveTrainingOptions options_;
   std::shared_ptr<LiveTrainingControl> control_;
   SwapFn on_swap_;
+  LineFn on_line_;
   int64_t final_step_ = 0;
 };
 
