@@ -16,6 +16,8 @@
 #include "app/live_session.h"
 #include "gui/panel_app.h"
 #include "gui/session_preset.h"
+#include "ml/checkpoint.h"
+#include "ml/hparams.h"
 #include "worker/live_trainer.h"
 #include "realtime/controller_map.h"
 #include "realtime/fallback_clock.h"
@@ -299,9 +301,15 @@ int run_live(LiveOptions o) {
   if (trainer) {
     trainer->stop();  // cancels the job, which saves its checkpoint; the engine plays on meanwhile
     for (const auto& line : trainer->take_lines()) std::printf("%sdrumrnn live: %s\n", tty ? "\n" : "", line.c_str());
-    std::printf("drumrnn live: resume with drumrnn train --run_dir %s; evaluate with drumrnn evaluate --run_dir %s "
-                "--sequence_example_file %s/dataset/eval_drum_tracks.tfrecord\n",
-                o.training.run_dir.c_str(), o.training.run_dir.c_str(), o.training.run_dir.c_str());
+    const std::string newest = latest_checkpoint(o.training.run_dir + "/train");
+    if (!newest.empty()) {
+      const std::string hp = hparams_to_string(load_model(newest).hparams);
+      std::printf("drumrnn live: resume with drumrnn train --run_dir %s --hparams \"%s\" --sequence_example_file "
+                  "%s/dataset/training_drum_tracks.tfrecord; evaluate with drumrnn evaluate --run_dir %s "
+                  "--sequence_example_file %s/dataset/eval_drum_tracks.tfrecord\n",
+                  o.training.run_dir.c_str(), hp.c_str(), o.training.run_dir.c_str(), o.training.run_dir.c_str(),
+                  o.training.run_dir.c_str());
+    }
     trainer.reset();
   }
   engine.send({rt::ControlTarget::stop, 0, 0});
