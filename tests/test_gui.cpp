@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "gui/session_preset.h"
+#include "music/midi_io.h"
 #include "realtime/jack_backend.h"
 #include "realtime/scope_tap.h"
 #include "test_support.h"
@@ -333,4 +334,52 @@ TEST_CASE("live without a display says so in one line and plays headless", "[gui
   CHECK(out.find("no display") != std::string::npos);
   CHECK(out.find("--headless") != std::string::npos);
   CHECK(out.find("stopped:") != std::string::npos);
+}
+
+TEST_CASE("the training panel shows a train-while-playing run and its swaps", "[gui][live-train]") {
+  Rig rig("drumrnn-gui-training");
+  if (!rig.why_not.empty()) return test::skip_test(rig.why_not);
+  // Eight files of 16 bars of kick, snare and hats: a held-back part and something to learn.
+  const std::string midi = rig.dir.str("midi");
+  fs::create_directories(midi);
+  for (int f = 0; f < 8; ++f) {
+    magenta::NoteSequence ns;
+    ns.set_ticks_per_quarter(480);
+    ns.add_tempos()->set_qpm(120);
+    for (int s = 0; s < 256; ++s)
+      for (int pitch : {42, s % 4 == 0 ? 36 : -1, s % 8 == 4 + f % 2 ? 38 : -1}) {
+        if (pitch < 0) continue;
+        auto* n = ns.add_notes();
+        n->set_pitch(pitch), n->set_velocity(80), n->set_is_drum(true), n->set_instrument(9);
+        n->set_start_time(s * 0.125), n->set_end_time(s * 0.125 + 0.0625);
+        ns.set_total_time(s * 0.125 + 0.125);
+      }
+    write_midi_file(midi + "/g" + std::to_string(f) + ".mid", ns);
+  }
+  const std::string layout_file = rig.dir.str("layout.json"), state_file = rig.dir.str("state.json");
+  const std::string artefacts = (fs::current_path() / "gui_artefacts").string();
+  fs::create_directories(artefacts);
+  const std::string shot = artefacts + "/panel_training.png";
+  Child live({DRUMRNN_BINARY, "live", "--duration", "120", "--seed", "3", "--jack-name", "drumrnn-gui-train", "--train-on", midi,
+              "--train-hparams", "batch_size=8,rnn_layer_sizes=[16,16]", "--swap-every", "5", "--train-run-dir", rig.dir.str("run")},
+             rig.env(layout_file, state_file), rig.dir.str("live.out"));
+  REQUIRE(wait_for([&] { return fs::exists(layout_file); }, 90));
+  REQUIRE(wait_for([&] { return slurp(rig.dir.str("live.out")).find("swapped in the model of step") != std::string::npos; }, 90));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  rig.screenshot(shot);
+  const auto layout = nlohmann::json::parse(slurp(layout_file));
+  const double wx = layout["window"][0], wy = layout["window"][1];
+  for (const char* name : {"training", "meters"}) {
+    const auto& r = layout["rects"][name];
+    INFO(name << " in " << shot);
+    CHECK(region_stddev(shot, {double(r[0]) + wx, double(r[1]) + wy, r[2], r[3]}) > 0.01);
+  }
+  rig.xdo("key ctrl+q");
+  const int status = live.wait(60);
+  const std::string out = slurp(rig.dir.str("live.out"));
+  INFO(out);
+  REQUIRE(status == 0);
+  CHECK(out.find("training stopped at step") != std::string::npos);
+  CHECK(out.find("resume with drumrnn train --run_dir") != std::string::npos);
+  std::printf("gui: training panel screenshot %s\n", shot.c_str());
 }
