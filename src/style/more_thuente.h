@@ -88,7 +88,8 @@ class MoreThuente {
   }
 
   // One safeguarded step of the interval update: a cubic or quadratic minimiser of the interpolant,
-  // chosen by the four cases of the paper; updates the bracket [stx, sty] and `stp` to the new trial.
+  // chosen by the four cases of the paper, kept inside the search interval [stmin, stmax]; updates the
+  // bracket [stx, sty] and `stp` to the new trial.
   void cstep(double& stx, double& fx, double& dx, double& sty, double& fy, double& dy, double& stp, double fp,
              double dp) {
     const double sgnd = dp * (dx / std::fabs(dx));
@@ -120,14 +121,14 @@ class MoreThuente {
       const double p = (gamma - dp) + theta, q = (gamma + (dx - dp)) + gamma, r = p / q;
       double stpc;
       if (r < 0 && gamma != 0) stpc = stp + r * (stx - stp);
-      else stpc = stp > stx ? s_.max_step : s_.min_step;
+      else stpc = stp > stx ? stmax_ : stmin_;
       const double stpq = stp + (dp / (dp - dx)) * (stx - stp);
       if (brackt_) {
         stpf = std::fabs(stpc - stp) < std::fabs(stpq - stp) ? stpc : stpq;
         stpf = stp > stx ? std::min(stp + 0.66 * (sty - stp), stpf) : std::max(stp + 0.66 * (sty - stp), stpf);
       } else {
         stpf = std::fabs(stpc - stp) > std::fabs(stpq - stp) ? stpc : stpq;
-        stpf = std::clamp(stpf, s_.min_step, s_.max_step);
+        stpf = std::clamp(stpf, stmin_, stmax_);
       }
     } else {  // 4: lower value, same sign, derivative not shrinking
       if (brackt_) {
@@ -138,7 +139,7 @@ class MoreThuente {
         const double p = (gamma - dp) + theta, q = ((gamma - dp) + gamma) + dy, r = p / q;
         stpf = stp + r * (sty - stp);
       } else {
-        stpf = stp > stx ? s_.max_step : s_.min_step;
+        stpf = stp > stx ? stmax_ : stmin_;
       }
     }
     if (fp > fx) {
