@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/live_style.h"
 #include "app/live_session.h"
 #include "gui/panel_app.h"
 #include "gui/session_preset.h"
@@ -43,6 +44,7 @@ struct LiveOptions {
   std::string offline_fallback = "drumrnn-data";
   std::string jack_name = "drumrnn";
   std::string preset;  // panel hook: a session preset (presets/sessions/NAME.json or a file)
+  LiveStyleOptions style;  // "Style this loop"
 };
 
 std::atomic<bool> g_stop{false};
@@ -109,6 +111,9 @@ int run_live(LiveOptions o) {
 
   // Every file and flag is checked before any device is touched.
   Session s = prepare_session(o.session, 48000);
+  std::string style_engine;
+  rt::StyleRenderer style_renderer;
+  if (!o.style.files.empty()) style_renderer = make_live_style_renderer(o.style, style_engine);
   // Then audio: it decides the sample rate the kit is built for.
   std::unique_ptr<rt::JackBackend> jack;
   std::unique_ptr<rt::PortAudioBackend> portaudio;
@@ -179,6 +184,16 @@ int run_live(LiveOptions o) {
   std::printf("drumrnn live: %s at %.0f Hz, model %s, kit %s%s\n", device_name.c_str(), rate, s.model_path.c_str(),
               s.kit->name.c_str(), o.duration > 0 ? "" : "; Ctrl-C stops");
   std::fflush(stdout);
+
+  // "Style this loop": once at launch, as soon as the bars it styles have played.
+  std::unique_ptr<LiveStyleJob> style_job;
+  bool style_started = false;
+  std::string style_reported;
+  if (style_renderer) {
+    style_job = std::make_unique<LiveStyleJob>(engine, rt::StyleLoopRequest{o.style.bars, s.model, s.kit, 1.0f},
+                                               style_renderer);
+    std::printf("drumrnn live: %s, from the first %d bars\n", style_engine.c_str(), o.style.bars);
+  }
 
   g_stop = false;
   std::signal(SIGINT, on_signal);
@@ -256,6 +271,16 @@ int run_live(LiveOptions o) {
           }
         }
       }
+      if (style_job && !style_started && engine.snapshot().next_step > int64_t(o.style.bars) * rt::kStepsPerBar) {
+        style_started = style_job->start();
+      }
+      if (style_job && !style_job->running() && style_started) {
+        const std::string line = style_job->status();
+        if (!line.empty() && line != style_reported) {
+          std::printf("%s%s\n", tty ? "\n" : "", line.c_str());
+          style_reported = line;
+        }
+      }
       if (now - last_status > std::chrono::milliseconds(tty ? 100 : 2000)) {
         last_status = now;
         engine.collect_garbage();
@@ -317,6 +342,9 @@ Command add_live_command(CLI::App& app) {
   cmd->add_option("--offline-fallback", o->offline_fallback, "Where no audio device opens, render 8 bars into this folder (empty: fail)");
   cmd->add_option("--jack-name", o->jack_name, "JACK client name");
   cmd->add_option("--preset", o->preset, "Session preset: presets/sessions/NAME.json or a file (the panel saves them)");
+  cmd->add_option("--style", o->style.files, "Style this loop: restyle the first --style-bars bars with these style files and crossfade the result in (repeatable)")->check(CLI::ExistingFile);
+  cmd->add_option("--style-bars", o->style.bars, "Bars the style job captures (1-16)")->check(CLI::Range(1, 16));
+  cmd->add_option("--style-device", o->style.device, "auto | cpu | cuda: where the style job runs");
   return {cmd, [o] { return run_live(*o); }};
 }
 
