@@ -188,11 +188,13 @@ int run_live(LiveOptions o) {
   // "Style this loop": once at launch, as soon as the bars it styles have played.
   std::unique_ptr<LiveStyleJob> style_job;
   bool style_started = false;
+  std::atomic<bool> auto_style{o.headless};  // headless: once at launch; with the panel: its button
   std::string style_reported;
   if (style_renderer) {
     style_job = std::make_unique<LiveStyleJob>(engine, rt::StyleLoopRequest{o.style.bars, s.model, s.kit, 1.0f},
                                                style_renderer);
-    std::printf("drumrnn live: %s, from the first %d bars\n", style_engine.c_str(), o.style.bars);
+    std::printf("drumrnn live: %s, %d bars (%s)\n", style_engine.c_str(), o.style.bars,
+                o.headless ? "starts once they have played" : "the panel's Style this loop button");
   }
 
   g_stop = false;
@@ -271,10 +273,10 @@ int run_live(LiveOptions o) {
           }
         }
       }
-      if (style_job && !style_started && engine.snapshot().next_step > int64_t(o.style.bars) * rt::kStepsPerBar) {
+      if (style_job && auto_style && !style_started && engine.snapshot().next_step > int64_t(o.style.bars) * rt::kStepsPerBar) {
         style_started = style_job->start();
       }
-      if (style_job && !style_job->running() && style_started) {
+      if (style_job && !style_job->running()) {
         const std::string line = style_job->status();
         if (!line.empty() && line != style_reported) {
           std::printf("%s%s\n", tty ? "\n" : "", line.c_str());
@@ -297,13 +299,19 @@ int run_live(LiveOptions o) {
     gui::PanelContext panel{s.model_path, o.session.kit, o.session.kit_map, s.kit_map, o.controller_map,
                             o.controller_map.empty() ? rt::ControllerMap{} : rt::load_controller_map(o.controller_map),
                             midi_in.get(), device_name, jack ? jack->buffer_size() : portaudio->buffer_size(), o.midi_in,
-                            o.midi_out, o.clock, [&] { return service_done.load(); }, {}, {}};
+                            o.midi_out, o.clock, [&] { return service_done.load(); }, {}, {}, {}, {}};
+    if (style_job) {
+      panel.style_this_loop = [&] { return style_job->start(); };
+      panel.style_status = [&] { return style_job->status(); };
+    }
     std::thread service([&] { service_loop(), service_done = true; });
     std::string why;
-    if (gui::run_panel(engine, panel, why) == gui::kPanelNoDisplay)
+    if (gui::run_panel(engine, panel, why) == gui::kPanelNoDisplay) {
+      auto_style = true;
       std::fprintf(stderr, "drumrnn live: %s; playing headless (say --headless to skip the panel)\n", why.c_str());
-    else
+    } else {
       g_stop = true;  // the window closed
+    }
     service.join();
   }
   std::signal(SIGINT, SIG_DFL);

@@ -73,5 +73,6 @@ void draw_steps(PanelState& s);
 void draw_io(PanelState& s);
 void draw_meters(PanelState& s);
 void draw_presets(PanelState& s);
+void draw_style(PanelState& s);
 
 }  // namespace drumrnn::gui

@@ -50,6 +50,23 @@ void make_tensor(cudnnTensorDescriptor_t& d, int channels, int width) {
   STYLE_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, channels, 1, width));
 }
 
+// The fastest measured algorithm that is deterministic (so a run repeats exactly: some backward-data
+// algorithms add with atomics) and, for parity, uses no tensor-core math unless TF32 is allowed;
+// failing a deterministic one, the fastest allowed. perf is sorted fastest first.
+template <typename Perf>
+int pick_algorithm(const Perf* perf, int found, bool allow_tf32) {
+  int fallback = -1;
+  for (int i = 0; i < found; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
+    const bool tensor_ops = perf[i].mathType == CUDNN_TENSOR_OP_MATH ||
+                            perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    if (tensor_ops && !allow_tf32) continue;
+    if (perf[i].determinism == CUDNN_DETERMINISTIC) return i;
+    if (fallback < 0) fallback = i;
+  }
+  return fallback;
+}
+
 // Frame-major host T × C to the device's channel-major C × T (and back).
 std::vector<float> to_channel_major(const float* x, int t, int c) {
   std::vector<float> out(size_t(t) * c);
@@ -173,16 +190,13 @@ StyleLoss::StyleLoss(const NetworkShape& shape, const float* weights, const Styl
   m.workspace_bytes = std::min(kWorkspaceCap, free_bytes / 4);
   m.workspace.resize(m.workspace_bytes / sizeof(float));
   STYLE_CUDA_CHECK(cudaMemset(m.host_x.get(), 0, m.host_x.size() * sizeof(float)));
-  const cudnnMathType_t math = shape.allow_tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
   {
     cudnnConvolutionFwdAlgoPerf_t perf[16];
     int found = 0;
     STYLE_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(m.cudnn, m.x_desc, m.host_x.get(), m.w_desc,
                                                              m.weights.get(), m.conv_desc, m.z_desc, m.features.get(),
                                                              16, &found, perf, m.workspace.get(), m.workspace_bytes));
-    int pick = -1;
-    for (int i = 0; i < found && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && (shape.allow_tf32 || perf[i].mathType == math)) pick = i;
+    const int pick = pick_algorithm(perf, found, shape.allow_tf32);
     if (pick < 0) throw std::runtime_error("cuDNN: no forward convolution algorithm for this shape");
     m.fwd_algo = perf[pick].algo;
   }
@@ -192,9 +206,7 @@ StyleLoss::StyleLoss(const NetworkShape& shape, const float* weights, const Styl
     STYLE_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
         m.cudnn, m.w_desc, m.weights.get(), m.z_desc, m.feature_grad.get(), m.conv_desc, m.x_desc, m.host_grad.get(),
         16, &found, perf, m.workspace.get(), m.workspace_bytes));
-    int pick = -1;
-    for (int i = 0; i < found && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && (shape.allow_tf32 || perf[i].mathType == math)) pick = i;
+    const int pick = pick_algorithm(perf, found, shape.allow_tf32);
     if (pick < 0) throw std::runtime_error("cuDNN: no backward-data convolution algorithm for this shape");
     m.bwd_algo = perf[pick].algo;
   }
