@@ -13,6 +13,7 @@
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
 #include "realtime/jack_backend.h"
+#include "realtime/offline_render.h"
 #include "realtime/style_loop_job.h"
 #include "realtime/synth_kit.h"
 #include "test_support.h"
@@ -114,4 +115,22 @@ TEST_CASE("style loop: the styled bar arrives in the loop slot at a bar line, he
   CHECK(after > before + 0.2);
   CHECK(engine.xruns() == 0);
   CHECK(engine.snapshot().late_steps == 0);
+}
+
+TEST_CASE("live --style: a missing, unreadable or too short style file, or bad bars, is one line", "[rt][style]") {
+  auto r = test::run_drumrnn({"live", "--headless", "--style", "/no/such/style.wav", "--duration", "1"});
+  test::check_one_line_error(r, "/no/such/style.wav");
+  const std::string junk = DRUMRNN_SOURCE_DIR "/README.md";  // exists, but is no sound file
+  r = test::run_drumrnn({"live", "--headless", "--style", junk, "--duration", "1"});
+  test::check_one_line_error(r, "README.md");
+  r = test::run_drumrnn({"live", "--headless", "--style", junk, "--style-bars", "40", "--duration", "1"});
+  test::check_one_line_error(r, "--style-bars");
+  test::TempDir dir;
+  const std::string short_clip = dir.str("click.wav");
+  RenderedAudio click;
+  click.left.assign(100, 0.5f);
+  click.right = click.left;
+  write_wav(short_clip, click);
+  r = test::run_drumrnn({"live", "--headless", "--style", short_clip, "--duration", "1"});
+  test::check_one_line_error(r, "click.wav");
 }
