@@ -6,6 +6,9 @@
 #include <stdexcept>
 
 #include <samplerate.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "realtime/loop_slot.h"
 #ifdef DRUMRNN_HAVE_CUDA
@@ -115,6 +118,8 @@ bool LiveStyleJob::start() {
   if (running_.exchange(true)) return false;
   if (thread_.joinable()) thread_.join();
   thread_ = std::thread([this] {
+    // Below the generator, loader and MIDI threads: on a CPU the job only takes what they leave.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     try {
       rt::style_this_loop(engine_, request_, render_, *this);
     } catch (const std::exception& e) {
