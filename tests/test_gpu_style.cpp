@@ -129,6 +129,26 @@ TEST_CASE("GPU style: loss and gradient agree with a double-precision CPU refere
   CHECK(again == grad);
 }
 
+TEST_CASE("GPU style: with TF32 allowed the loss and gradient stay within TF32's precision", "[gpu][style]") {
+  // TF32 keeps 10 mantissa bits: about 1e-3 relative per product, so a looser bound than FP32's.
+  Problem p(13);
+  NetworkShape shape = p.shape();
+  shape.allow_tf32 = true;
+  StyleLoss loss(shape, p.w.data(), {p.content.data(), p.t}, {{p.style.data(), p.ts}});
+  std::vector<float> grad(p.x.size(), kPoison);
+  const double got = loss.evaluate(p.x.data(), grad.data());
+  std::vector<double> want_grad;
+  const double want = reference_loss(p, p.x, &want_grad);
+  CHECK(std::fabs(got - want) <= 2e-2 * std::fabs(want));
+  const double scale = max_abs(want_grad);
+  double worst = 0;
+  for (size_t i = 0; i < grad.size(); ++i) {
+    REQUIRE(std::isfinite(grad[i]));
+    worst = std::max(worst, std::fabs(grad[i] - want_grad[i]) / scale);
+  }
+  CHECK(worst <= 2e-2);
+}
+
 TEST_CASE("GPU style: the gradient matches finite differences of the GPU loss", "[gpu][style]") {
   Problem p(11);
   StyleLoss loss(p.shape(), p.w.data(), {p.content.data(), p.t}, {{p.style.data(), p.ts}});
