@@ -89,9 +89,11 @@ TEST_CASE("style loop: the styled bar arrives in the loop slot at a bar line, he
   request.bars = 1;
   request.model = model;
   request.kit = kit;
-  std::shared_ptr<const LoopBuffer> loop;
-  std::thread worker([&] { loop = style_this_loop(engine, request, reverse, silent_job()); });
+  // Run as the Worker runs a job: on another thread, through its Job interface.
+  StyleLoopJob job(engine, request, reverse);
+  std::thread worker([&] { job.run(WorkerContext{}, silent_job()); });
   worker.join();
+  const std::shared_ptr<const LoopBuffer> loop = job.loop;
   REQUIRE(loop);
   REQUIRE(loop->left.size() == 48000);  // exactly one bar at 240 BPM
   // It lands at the next bar line and ramps in within ~50 ms.

@@ -38,3 +38,27 @@ std::shared_ptr<const LoopBuffer> style_this_loop(Engine& engine, const StyleLoo
                                                   const StyleRenderer& render, JobObserver& job);
 
 }  // namespace drumrnn::rt
+
+// The same job as a unit of work for the background Worker (worker/worker.h): submit it and read
+// `loop` once take_finished() hands it back. The loop is already installed in the engine by then.
+#include "worker/worker.h"
+
+namespace drumrnn::rt {
+
+class StyleLoopJob : public Job {
+ public:
+  StyleLoopJob(Engine& engine, StyleLoopRequest request, StyleRenderer render)
+      : engine_(engine), request_(std::move(request)), render_(std::move(render)) {}
+  std::string name() const override { return "style"; }
+  void run(const WorkerContext&, JobObserver& observer) override {
+    loop = style_this_loop(engine_, request_, render_, observer);
+  }
+  std::shared_ptr<const LoopBuffer> loop;  // the result (nullptr when cancelled)
+
+ private:
+  Engine& engine_;
+  StyleLoopRequest request_;
+  StyleRenderer render_;
+};
+
+}  // namespace drumrnn::rt
