@@ -17,6 +17,7 @@
 #include "app/live_session.h"
 #include "gui/panel_app.h"
 #include "gui/session_preset.h"
+#include "worker/live_trainer.h"
 #include "realtime/controller_map.h"
 #include "realtime/fallback_clock.h"
 #include "realtime/frame_clock.h"
@@ -45,6 +46,7 @@ struct LiveOptions {
   std::string jack_name = "drumrnn";
   std::string preset;  // panel hook: a session preset (presets/sessions/NAME.json or a file)
   LiveStyleOptions style;  // "Style this loop"
+  LiveTrainingOptions training;  // --train-on DIR: train while playing
 };
 
 std::atomic<bool> g_stop{false};
@@ -161,6 +163,13 @@ int run_live(LiveOptions o) {
     engine.send({rt::ControlTarget::loop_crossfade, 0, o.session.crossfade});
   }
   generation.start_threads();
+  // Train while playing: the worker trains beside the engine and swaps improved models in at bar lines.
+  std::unique_ptr<LiveTrainer> trainer;
+  if (!o.training.midi_dir.empty()) {
+    o.training.init_model = s.model_path;
+    trainer = std::make_unique<LiveTrainer>(o.training, generation);
+    trainer->start();
+  }
 #if DRUMRNN_HAVE_LINK
   std::unique_ptr<rt::LinkClock> link;
   if (o.clock == "link") {
@@ -283,6 +292,10 @@ int run_live(LiveOptions o) {
           style_reported = line;
         }
       }
+      if (trainer) {
+        trainer->poll();
+        for (const auto& line : trainer->take_lines()) std::printf("%sdrumrnn live: %s\n", tty ? "\r\033[K" : "", line.c_str());
+      }
       if (now - last_status > std::chrono::milliseconds(tty ? 100 : 2000)) {
         last_status = now;
         engine.collect_garbage();
@@ -299,7 +312,7 @@ int run_live(LiveOptions o) {
     gui::PanelContext panel{s.model_path, o.session.kit, o.session.kit_map, s.kit_map, o.controller_map,
                             o.controller_map.empty() ? rt::ControllerMap{} : rt::load_controller_map(o.controller_map),
                             midi_in.get(), device_name, jack ? jack->buffer_size() : portaudio->buffer_size(), o.midi_in,
-                            o.midi_out, o.clock, [&] { return service_done.load(); }, {}, {}, {}, {}};
+                            o.midi_out, o.clock, [&] { return service_done.load(); }, {}, {}, trainer.get()};
     if (style_job) {
       panel.style_this_loop = [&] { return style_job->start(); };
       panel.style_status = [&] { return style_job->status(); };
@@ -316,6 +329,11 @@ int run_live(LiveOptions o) {
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  if (trainer) {
+    trainer.reset();  // cancels the job, which saves its checkpoint; the engine plays on meanwhile
+    std::printf("%sdrumrnn live: training stopped; resume with drumrnn train --run_dir %s\n", tty ? "\n" : "",
+                o.training.run_dir.c_str());
+  }
   engine.send({rt::ControlTarget::stop, 0, 0});
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the Stop and note-offs go out
   if (jack) jack->stop();
@@ -353,6 +371,10 @@ Command add_live_command(CLI::App& app) {
   cmd->add_option("--style", o->style.files, "Style this loop: restyle the first --style-bars bars with these style files and crossfade the result in (repeatable)")->check(CLI::ExistingFile);
   cmd->add_option("--style-bars", o->style.bars, "Bars the style job captures (1-16)")->check(CLI::Range(1, 16));
   cmd->add_option("--style-device", o->style.device, "auto | cpu | cuda: where the style job runs");
+  cmd->add_option("--train-on", o->training.midi_dir, "Train while playing on this folder of MIDI files (swaps improved models in at bar lines)");
+  cmd->add_option("--train-hparams", o->training.hparams, "Hparams for --train-on (default: the playing model's)");
+  cmd->add_option("--train-run-dir", o->training.run_dir, "Run folder for --train-on's checkpoints (drumrnn train --run_dir resumes it)");
+  cmd->add_option("--swap-every", o->training.swap_every, "Steps between checkpoints, evaluations and swaps")->check(CLI::Range(1, 1000000));
   return {cmd, [o] { return run_live(*o); }};
 }
 

@@ -56,7 +56,12 @@ void draw_panels(PanelState& s) {
   place(0, 420, 430, 160), draw_presets(s);
   place(0, 580, 430, 220), draw_io(s);
   place(430, 0, 850, 560), draw_steps(s);
-  place(430, 560, 850, 240), draw_meters(s);
+  if (s.ctx.trainer) {
+    place(430, 560, 500, 240), draw_meters(s);
+    place(930, 560, 350, 240), draw_training(s);
+  } else {
+    place(430, 560, 850, 240), draw_meters(s);
+  }
   if (s.ctx.style_this_loop) place(980, 0, 300, 100), draw_style(s);  // only with --style
 }
 

@@ -20,6 +20,10 @@
 #include "realtime/kit_map.h"
 #include "realtime/midi_in.h"
 
+namespace drumrnn {
+class LiveTrainer;
+}
+
 namespace drumrnn::gui {
 
 // What the app knows and the panel shows or changes. Everything but the engine is optional.
@@ -40,6 +44,7 @@ struct PanelContext {
   // (drum_kit models only) and the Hydrogen kit loader / synthesized kit.
   std::function<std::shared_ptr<const DrumRnn>(const std::string& path)> load_model;
   std::function<std::shared_ptr<const rt::Kit>(const std::string& name_or_path, int sample_rate)> load_kit;
+  LiveTrainer* trainer = nullptr;  // train while playing (drumrnn live --train-on): the training panel
   // "Style this loop" (drumrnn live --style): starts the job (false while one runs) and reads its
   // latest status line. Empty: no style panel.
   std::function<bool()> style_this_loop;

@@ -153,6 +153,12 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
                                   layers_text(hp.rnn_layer_sizes) + " (use a new --run_dir)");
     model = std::move(m.model);
     step = m.step;
+  } else if (!o.init_model.empty()) {
+    LoadedModel m = load_model(o.init_model, o.config);
+    if (m.hparams.rnn_layer_sizes != hp.rnn_layer_sizes)
+      throw std::invalid_argument(o.init_model + " has rnn_layer_sizes=" + layers_text(m.hparams.rnn_layer_sizes) +
+                                  ", --hparams asks for " + layers_text(hp.rnn_layer_sizes));
+    model = std::move(m.model);  // Adam starts afresh, at step 0 of this run
   } else {
     model = std::make_unique<DrumRnn>(DrumRnnShape{&config, hp.rnn_layer_sizes});
     model->init_glorot(o.seed);
@@ -165,7 +171,8 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
   observer.on_message("training " + std::string(config.name) + " " + layers_text(hp.rnn_layer_sizes) + " on " +
                       std::to_string(data.examples()) + " examples (" + std::to_string(data.total_steps()) +
                       " steps) from " + o.sequence_example_file + ", device " + trainer->device_name() + ", " +
-                      (resume_from.empty() ? "from scratch" : "resuming at step " + std::to_string(step)));
+                      (!resume_from.empty() ? "resuming at step " + std::to_string(step)
+                       : o.init_model.empty() ? std::string("from scratch") : "from " + o.init_model));
 
   // Where the model came from, without paths of this machine (the file may be shared).
   const std::map<std::string, std::string> provenance = {

@@ -24,6 +24,9 @@ struct TrainRunOptions {
   std::string device = "auto";
   int threads = 0;                         // CPU trainer threads, 0 = one per core
   uint64_t seed = 0;
+  // A model file to start from when run_dir has no checkpoint yet (train while playing starts from
+  // the playing model); its rnn_layer_sizes must match the hparams'. Empty = Glorot init.
+  std::string init_model;
 };
 
 // Trains (or, with eval_only, evaluates) and returns the exit status: 0 when it reached
