@@ -201,7 +201,7 @@ int run_live(LiveOptions o) {
   std::string style_reported;
   if (style_renderer) {
     style_job = std::make_unique<LiveStyleJob>(engine, rt::StyleLoopRequest{o.style.bars, s.model, s.kit, 1.0f},
-                                               style_renderer);
+                                               style_renderer, o.style.device);
     std::printf("drumrnn live: %s, %d bars (%s)\n", style_engine.c_str(), o.style.bars,
                 o.headless ? "starts once they have played" : "the panel's Style this loop button");
   }

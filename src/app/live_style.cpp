@@ -6,9 +6,6 @@
 #include <stdexcept>
 
 #include <samplerate.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "realtime/loop_slot.h"
 #ifdef DRUMRNN_HAVE_CUDA
@@ -109,46 +106,47 @@ rt::StyleRenderer make_live_style_renderer(const LiveStyleOptions& o, std::strin
   throw std::runtime_error("--style: this build's style transfer runs on a CUDA device only (no device here)");
 }
 
+LiveStyleJob::LiveStyleJob(rt::Engine& engine, rt::StyleLoopRequest request, rt::StyleRenderer render,
+                           const std::string& device)
+    : engine_(engine), request_(std::move(request)), render_(std::move(render)) {
+  WorkerOptions w;
+  w.device = device;
+  worker_ = std::make_unique<Worker>(w);
+}
+
 LiveStyleJob::~LiveStyleJob() {
-  cancel();
-  if (thread_.joinable()) thread_.join();
+  worker_->cancel_all();
+  worker_.reset();  // joins the worker thread
 }
 
 bool LiveStyleJob::start() {
-  if (running_.exchange(true)) return false;
-  if (thread_.joinable()) thread_.join();
-  thread_ = std::thread([this] {
-    // Below the generator, loader and MIDI threads: on a CPU the job only takes what they leave.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-    try {
-      rt::style_this_loop(engine_, request_, render_, *this);
-    } catch (const std::exception& e) {
-      on_message(std::string("style this loop: ") + e.what(), true);
-    }
-    running_ = false;
-  });
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!worker_->idle()) return false;
+  worker_->take_finished();
+  job_ = worker_->submit(std::make_unique<rt::StyleLoopJob>(engine_, request_, render_));
+  last_ = "style this loop: started";
   return true;
 }
 
-std::string LiveStyleJob::status() const {
+std::string LiveStyleJob::status() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return status_;
-}
-
-void LiveStyleJob::on_progress(const JobProgress& p) {
-  char line[160];
-  if (p.total > 0)
-    std::snprintf(line, sizeof line, "style this loop: %.*s %lld/%lld", int(p.stage.size()), p.stage.data(),
-                  (long long)p.done, (long long)p.total);
-  else
-    std::snprintf(line, sizeof line, "style this loop: %.*s", int(p.stage.size()), p.stage.data());
-  std::lock_guard<std::mutex> lock(mutex_);
-  status_ = line;
-}
-
-void LiveStyleJob::on_message(std::string_view line, bool) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  status_ = std::string(line);
+  for (auto& f : worker_->take_finished()) {
+    if (f.id != job_) continue;
+    if (f.state == JobState::failed) last_ = "style this loop: " + f.error;
+    else if (f.state == JobState::cancelled) last_ = "style this loop: cancelled";
+    else if (auto* j = dynamic_cast<rt::StyleLoopJob*>(f.job.get()); j && j->loop)
+      last_ = "style this loop: " + j->loop->name + " lands at the next bar line";
+  }
+  if (auto st = worker_->status(job_); st && st->state == JobState::running) {
+    char line[160];
+    if (st->total > 0)
+      std::snprintf(line, sizeof line, "style this loop: %s %lld/%lld", st->stage.c_str(), (long long)st->done,
+                    (long long)st->total);
+    else
+      std::snprintf(line, sizeof line, "style this loop: %s", st->stage.c_str());
+    last_ = line;
+  }
+  return last_;
 }
 
 }  // namespace drumrnn
