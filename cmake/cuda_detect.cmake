@@ -1,5 +1,5 @@
 # Turns CUDA on when nvcc and cuDNN are both present (DRUMRNN_CUDA=ON, the default), else builds CPU only.
-# Sets DRUMRNN_HAVE_CUDA and, when on, the target drumrnn_cuda (src/ml/cuda/*.cu).
+# Sets DRUMRNN_HAVE_CUDA and, when on, the target drumrnn_cuda (src/ml/cuda/*.cu, src/style/cuda/*.cu).
 set(DRUMRNN_HAVE_CUDA OFF)
 if(DRUMRNN_CUDA)
   if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
@@ -23,9 +23,9 @@ endif()
 report_dependency("CUDA + cuDNN (GPU paths; -DDRUMRNN_CUDA=OFF to skip)" DRUMRNN_HAVE_CUDA)
 
 if(DRUMRNN_HAVE_CUDA)
-  file(GLOB DRUMRNN_CUDA_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/ml/cuda/*.cu)
+  file(GLOB DRUMRNN_CUDA_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/ml/cuda/*.cu ${CMAKE_SOURCE_DIR}/src/style/cuda/*.cu)
   add_library(drumrnn_cuda STATIC ${DRUMRNN_CUDA_SRCS})
   target_include_directories(drumrnn_cuda PUBLIC ${CMAKE_SOURCE_DIR}/src ${CUDNN_INCLUDE_DIR})
-  target_link_libraries(drumrnn_cuda PUBLIC CUDA::cudart ${CUDNN_LIBRARY})
+  target_link_libraries(drumrnn_cuda PUBLIC CUDA::cudart CUDA::cublas CUDA::cufft ${CUDNN_LIBRARY})
   target_compile_definitions(drumrnn_cuda PUBLIC DRUMRNN_HAVE_CUDA=1)
 endif()

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/live_style.h"
 #include "app/live_session.h"
 #include "gui/panel_app.h"
 #include "gui/session_preset.h"
@@ -46,6 +47,7 @@ struct LiveOptions {
   std::string offline_fallback = "drumrnn-data";
   std::string jack_name = "drumrnn";
   std::string preset;  // panel hook: a session preset (presets/sessions/NAME.json or a file)
+  LiveStyleOptions style;  // "Style this loop"
   LiveTrainingOptions training;  // --train-on DIR: train while playing
 };
 
@@ -113,6 +115,9 @@ int run_live(LiveOptions o) {
 
   // Every file and flag is checked before any device is touched.
   Session s = prepare_session(o.session, 48000);
+  std::string style_engine;
+  rt::StyleRenderer style_renderer;
+  if (!o.style.files.empty()) style_renderer = make_live_style_renderer(o.style, style_engine);
   // Then audio: it decides the sample rate the kit is built for.
   std::unique_ptr<rt::JackBackend> jack;
   std::unique_ptr<rt::PortAudioBackend> portaudio;
@@ -191,6 +196,18 @@ int run_live(LiveOptions o) {
               s.kit->name.c_str(), o.duration > 0 ? "" : "; Ctrl-C stops");
   std::fflush(stdout);
 
+  // "Style this loop": once at launch, as soon as the bars it styles have played.
+  std::unique_ptr<LiveStyleJob> style_job;
+  bool style_started = false;
+  std::atomic<bool> auto_style{o.headless};  // headless: once at launch; with the panel: its button
+  std::string style_reported;
+  if (style_renderer) {
+    style_job = std::make_unique<LiveStyleJob>(engine, rt::StyleLoopRequest{o.style.bars, s.model, s.kit, 1.0f},
+                                               style_renderer, o.style.device);
+    std::printf("drumrnn live: %s, %d bars (%s)\n", style_engine.c_str(), o.style.bars,
+                o.headless ? "starts once they have played" : "the panel's Style this loop button");
+  }
+
   g_stop = false;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -267,6 +284,16 @@ int run_live(LiveOptions o) {
           }
         }
       }
+      if (style_job && auto_style && !style_started && engine.snapshot().next_step > int64_t(o.style.bars) * rt::kStepsPerBar) {
+        style_started = style_job->start();
+      }
+      if (style_job && !style_job->running()) {
+        const std::string line = style_job->status();
+        if (!line.empty() && line != style_reported) {
+          std::printf("%s%s\n", tty ? "\n" : "", line.c_str());
+          style_reported = line;
+        }
+      }
       if (trainer) {
         trainer->poll();
         for (const auto& line : trainer->take_lines()) std::printf("%sdrumrnn live: %s\n", tty ? "\r\033[K" : "", line.c_str());
@@ -288,12 +315,18 @@ int run_live(LiveOptions o) {
                             o.controller_map.empty() ? rt::ControllerMap{} : rt::load_controller_map(o.controller_map),
                             midi_in.get(), device_name, jack ? jack->buffer_size() : portaudio->buffer_size(), o.midi_in,
                             o.midi_out, o.clock, [&] { return service_done.load(); }, {}, {}, trainer.get()};
+    if (style_job) {
+      panel.style_this_loop = [&] { return style_job->start(); };
+      panel.style_status = [&] { return style_job->status(); };
+    }
     std::thread service([&] { service_loop(), service_done = true; });
     std::string why;
-    if (gui::run_panel(engine, panel, why) == gui::kPanelNoDisplay)
+    if (gui::run_panel(engine, panel, why) == gui::kPanelNoDisplay) {
+      auto_style = true;
       std::fprintf(stderr, "drumrnn live: %s; playing headless (say --headless to skip the panel)\n", why.c_str());
-    else
+    } else {
       g_stop = true;  // the window closed
+    }
     service.join();
   }
   std::signal(SIGINT, SIG_DFL);
@@ -346,6 +379,9 @@ Command add_live_command(CLI::App& app) {
   cmd->add_option("--offline-fallback", o->offline_fallback, "Where no audio device opens, render 8 bars into this folder (empty: fail)");
   cmd->add_option("--jack-name", o->jack_name, "JACK client name");
   cmd->add_option("--preset", o->preset, "Session preset: presets/sessions/NAME.json or a file (the panel saves them)");
+  cmd->add_option("--style", o->style.files, "Style this loop: restyle the first --style-bars bars with these style files and crossfade the result in (repeatable)")->check(CLI::ExistingFile);
+  cmd->add_option("--style-bars", o->style.bars, "Bars the style job captures (1-16)")->check(CLI::Range(1, 16));
+  cmd->add_option("--style-device", o->style.device, "auto | cpu | cuda: where the style job runs");
   cmd->add_option("--train-on", o->training.midi_dir, "Train while playing on this folder of MIDI files (swaps improved models in at bar lines)");
   cmd->add_option("--train-hparams", o->training.hparams, "Hparams for --train-on (default: the playing model's)");
   cmd->add_option("--train-run-dir", o->training.run_dir, "Run folder for --train-on's checkpoints (drumrnn train --run_dir resumes it)");

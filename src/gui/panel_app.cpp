@@ -62,6 +62,7 @@ void draw_panels(PanelState& s) {
   } else {
     place(430, 560, 850, 240), draw_meters(s);
   }
+  if (s.ctx.style_this_loop) place(980, 0, 300, 100), draw_style(s);  // only with --style
 }
 
 double percentile(std::vector<double> v, double q) {

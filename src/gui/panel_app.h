@@ -45,6 +45,10 @@ struct PanelContext {
   std::function<std::shared_ptr<const DrumRnn>(const std::string& path)> load_model;
   std::function<std::shared_ptr<const rt::Kit>(const std::string& name_or_path, int sample_rate)> load_kit;
   LiveTrainer* trainer = nullptr;  // train while playing (drumrnn live --train-on): the training panel
+  // "Style this loop" (drumrnn live --style): starts the job (false while one runs) and reads its
+  // latest status line. Empty: no style panel.
+  std::function<bool()> style_this_loop;
+  std::function<std::string()> style_status;
 };
 
 constexpr int kPanelNoDisplay = 2;  // run_panel's result when no window can open (no DISPLAY, ...)

@@ -73,6 +73,7 @@ void draw_steps(PanelState& s);
 void draw_io(PanelState& s);
 void draw_meters(PanelState& s);
 void draw_presets(PanelState& s);
+void draw_style(PanelState& s);
 void draw_training(PanelState& s);  // only with PanelContext::trainer
 
 }  // namespace drumrnn::gui
