@@ -257,7 +257,7 @@ TEST_CASE("the scope tap returns the newest samples, oldest first, across the wr
   for (int i = 0; i < 6; ++i) CHECK(out[2 + i] == more[i]);
 }
 
-TEST_CASE("the panel draws every panel, space stops the transport, a primer click reaches the engine", "[gui]") {
+TEST_CASE("the panel draws every panel, space stops the transport, a primer click reaches the engine", "[gui][jack]") {
   Rig rig("drumrnn-gui-panel");
   if (!rig.why_not.empty()) return test::skip_test(rig.why_not);
   const std::string layout_file = rig.dir.str("layout.json"), state_file = rig.dir.str("state.json");
@@ -275,7 +275,9 @@ TEST_CASE("the panel draws every panel, space stops the transport, a primer clic
     return std::array<double, 4>{double(r[0]) + wx, double(r[1]) + wy, r[2], r[3]};
   };
   // Let it play a few bars, so the step view and scope hold music.
-  REQUIRE(wait_for([&] { return slurp(rig.dir.str("live.out")).find("bar 3.") != std::string::npos; }, 60));
+  const bool played = wait_for([&] { return slurp(rig.dir.str("live.out")).find("bar 3.") != std::string::npos; }, 60);
+  INFO("live.out:\n" << slurp(rig.dir.str("live.out")) << "jackd.log:\n" << slurp(rig.dir.str("jackd.log")));
+  REQUIRE(played);
   rig.screenshot(before);
   for (const char* name : {"transport", "generation", "presets", "io", "steps", "meters", "step_view", "primer_grid", "scope", "meter"}) {
     INFO(name << " in " << before);
@@ -320,7 +322,7 @@ TEST_CASE("the panel draws every panel, space stops the transport, a primer clic
               state["frame_ms_median"].get<double>(), state["frame_ms_p99"].get<double>());
 }
 
-TEST_CASE("live without a display says so in one line and plays headless", "[gui]") {
+TEST_CASE("live without a display says so in one line and plays headless", "[gui][jack]") {
   Rig rig("drumrnn-gui-nodisplay");
   if (!rig.why_not.empty()) return test::skip_test(rig.why_not);
   auto env = rig.env("", "");
@@ -336,7 +338,7 @@ TEST_CASE("live without a display says so in one line and plays headless", "[gui
   CHECK(out.find("stopped:") != std::string::npos);
 }
 
-TEST_CASE("the training panel shows a train-while-playing run and its swaps", "[gui][live-train]") {
+TEST_CASE("the training panel shows a train-while-playing run and its swaps", "[gui][jack][live-train]") {
   Rig rig("drumrnn-gui-training");
   if (!rig.why_not.empty()) return test::skip_test(rig.why_not);
   // Eight files of 16 bars of kick, snare and hats: a held-back part and something to learn.

@@ -21,5 +21,6 @@ Command add_export_model_command(CLI::App& app);
 Command add_live_command(CLI::App& app);
 Command add_render_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);
+Command add_style_command(CLI::App& app);
 
 }  // namespace drumrnn

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       add_live_command(app),
       add_render_command(app),
       add_devices_command(app),
+      add_style_command(app),
   };
   try {
     // Magenta's command lines, absl spellings and all (--flagfile, --noFLAG), become CLI11's.

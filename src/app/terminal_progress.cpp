@@ -1,6 +1,8 @@
 #include "app/terminal_progress.h"
 
 #include <atomic>
+#include <cmath>
+#include <string>
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
@@ -9,7 +11,18 @@ namespace drumrnn {
 
 namespace {
 // The unit shown after "done/total" for each stage a library job reports.
-const char* unit_of(std::string_view stage) { return stage == "create-dataset" ? "sequences" : "files"; }
+const char* unit_of(std::string_view stage) {
+  if (stage == "create-dataset") return "sequences";
+  if (stage == "style" || stage == "phase") return "iterations";  // L-BFGS, Griffin-Lim
+  return "files";
+}
+// "  loss 1.234e+04" when the stage reports one.
+std::string loss_text(const JobProgress& p) {
+  if (std::isnan(p.loss)) return "";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "  loss %.4g", p.loss);
+  return buf;
+}
 }  // namespace
 
 void TerminalProgress::on_progress(const JobProgress& p) {
@@ -32,16 +45,16 @@ void TerminalProgress::on_progress(const JobProgress& p) {
     std::string bar(static_cast<size_t>(frac * kWidth), '#');
     bar.resize(kWidth, '.');
     const double eta = p.done ? elapsed * (double(p.total) - double(p.done)) / double(p.done) : 0.0;
-    std::fprintf(stderr, "\r%s [%s] %lld/%lld %s  %.1f s  ETA %.1f s ", stage_.c_str(), bar.c_str(),
-                 (long long)p.done, (long long)p.total, unit_of(stage_), elapsed, eta);
+    std::fprintf(stderr, "\r%s [%s] %lld/%lld %s%s  %.1f s  ETA %.1f s ", stage_.c_str(), bar.c_str(),
+                 (long long)p.done, (long long)p.total, unit_of(stage_), loss_text(p).c_str(), elapsed, eta);
     std::fflush(stderr);
     drawn_ = true;
   } else {
     const int decile = static_cast<int>(frac * 10);
     if (decile == last_decile_) return;
     last_decile_ = decile;
-    std::fprintf(stderr, "%s: %lld/%lld %s (%.1f s)\n", stage_.c_str(), (long long)p.done, (long long)p.total,
-                 unit_of(stage_), elapsed);
+    std::fprintf(stderr, "%s: %lld/%lld %s%s (%.1f s)\n", stage_.c_str(), (long long)p.done, (long long)p.total,
+                 unit_of(stage_), loss_text(p).c_str(), elapsed);
   }
 }
 
