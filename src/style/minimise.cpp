@@ -16,6 +16,7 @@ struct Context {
   std::vector<float> x, g;  // float copies for the float loss
   MinimiseResult result;
   bool first = true;
+  int done_before = 0;  // iterations of earlier rounds (after a restart)
 };
 
 lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* x, lbfgsfloatval_t* g, int n, lbfgsfloatval_t) {
@@ -32,11 +33,11 @@ lbfgsfloatval_t evaluate(void* instance, const lbfgsfloatval_t* x, lbfgsfloatval
 int progress(void* instance, const lbfgsfloatval_t*, const lbfgsfloatval_t*, lbfgsfloatval_t fx, lbfgsfloatval_t,
              lbfgsfloatval_t, lbfgsfloatval_t, int, int k, int) {
   auto& c = *static_cast<Context*>(instance);
-  c.result.iterations = k;
+  c.result.iterations = c.done_before + k;
   c.result.loss = fx;
   JobProgress p;
   p.stage = "style";
-  p.done = k;
+  p.done = c.done_before + k;
   p.total = c.settings.max_iterations;
   p.loss = fx;
   c.job.on_progress(p);
@@ -61,6 +62,8 @@ std::string reason(int status) {
   }
 }
 
+constexpr int kMaxRestarts = 20;
+
 }  // namespace
 
 MinimiseResult minimise_cpu(CpuStyleLoss& loss, float* x, const MinimiseSettings& s, JobObserver& job) {
@@ -73,11 +76,24 @@ MinimiseResult minimise_cpu(CpuStyleLoss& loss, float* x, const MinimiseSettings
   lbfgs_parameter_t p;
   lbfgs_parameter_init(&p);
   p.m = s.memory;
-  p.max_iterations = s.max_iterations;
   p.max_linesearch = s.max_linesearch;
   p.epsilon = s.epsilon;
+  // The loss is single precision, so late in a run its rounding noise can stop a Moré–Thuente line
+  // search ("rounding errors"). liblbfgs then hands back the last accepted point; starting afresh
+  // there (a steepest-descent step, history cleared) goes on descending, so a run uses its whole
+  // iteration budget as SciPy's L-BFGS-B does in the reference.
   lbfgsfloatval_t fx = 0;
-  const int status = lbfgs(n, v, &fx, evaluate, progress, &c, &p);
+  int status = 0;
+  for (int round = 0; round < kMaxRestarts + 1; ++round) {
+    p.max_iterations = s.max_iterations - c.done_before;
+    const double before = round == 0 ? INFINITY : fx;
+    status = lbfgs(n, v, &fx, evaluate, progress, &c, &p);
+    c.done_before = c.result.iterations;
+    const bool line_search_gave_up = status == LBFGSERR_ROUNDING_ERROR || status == LBFGSERR_MAXIMUMLINESEARCH ||
+                                     status == LBFGSERR_MINIMUMSTEP || status == LBFGSERR_WIDTHTOOSMALL;
+    if (!line_search_gave_up || c.done_before >= s.max_iterations || !(fx < before) || !std::isfinite(fx)) break;
+  }
+  if (c.done_before >= s.max_iterations && status != LBFGSERR_CANCELED) status = LBFGSERR_MAXIMUMITERATION;
   // liblbfgs leaves v at the best point it accepted (the start of a failed line search).
   bool finite = std::isfinite(fx);
   for (int i = 0; i < n && finite; ++i) finite = std::isfinite(v[i]);

@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -11,6 +12,8 @@
 #include "style/style_elementwise.h"
 
 namespace drumrnn::style {
+
+using Clock = std::chrono::steady_clock;
 
 std::vector<float> random_filters(const NetworkShape& s, uint64_t seed) {
   std::vector<float> w(size_t(s.filters) * s.channels * s.kernel_width);
@@ -83,15 +86,24 @@ void CpuStyleLoss::features(const float* x, int frames, std::vector<float>& a) {
 
 double CpuStyleLoss::evaluate(const float* x, float* grad) {
   const int C = shape_.channels, F = shape_.filters, K = shape_.kernel_width, rows = out_frames_;
+  auto t = Clock::now();
+  auto lap = [&t](double& stage) {
+    const auto now = Clock::now();
+    stage += std::chrono::duration<double>(now - t).count();
+    t = now;
+  };
   features(x, frames_, a_);
+  lap(stages_.conv);
   // Content: α·Σ(A − Ac)², dL/dA = 2α(A − Ac).
   double content = 0;
   for (size_t i = 0; i < a_.size(); ++i) {
     content += content_loss_term(a_[i], content_features_[i], shape_.alpha);
     da_[i] = content_grad_term(a_[i], content_features_[i], shape_.alpha);
   }
+  lap(stages_.elementwise);
   // Style: G = AᵀA / T (upper triangle), E = G − Gs; Σ E² counts each off-diagonal entry twice.
   cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, F, rows, float(1.0 / frames_), a_.data(), F, 0.0f, g_.data(), F);
+  lap(stages_.gram);
   double style = 0;
   for (int i = 0; i < F; ++i) {
     float* gi = g_.data() + size_t(i) * F;
@@ -107,10 +119,13 @@ double CpuStyleLoss::evaluate(const float* x, float* grad) {
   }
   // Mirror E into the lower triangle, so its gradient is one plain GEMM (faster than SYMM here).
   mirror_upper(g_.data(), F);
+  lap(stages_.elementwise);
   // dL/dA += (4/T)·A·E, then the ReLU mask (A > 0 exactly where Z > 0).
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, F, float(4.0 / frames_), a_.data(), F, g_.data(), F,
               1.0f, da_.data(), F);
+  lap(stages_.gram_grad);
   for (size_t i = 0; i < a_.size(); ++i) da_[i] = relu_mask(a_[i], da_[i]);
+  lap(stages_.elementwise);
   // dX: dcol = dZ·Wcolᵀ, then col2im (row t of dcol adds into X rows t .. t+K−1).
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, K * C, F, 1.0f, da_.data(), F, wcol_.data(), F, 0.0f,
               dcol_.data(), K * C);
@@ -120,6 +135,7 @@ double CpuStyleLoss::evaluate(const float* x, float* grad) {
     float* dst = grad + size_t(t) * C;
     for (int i = 0; i < K * C; ++i) dst[i] += src[i];
   }
+  lap(stages_.conv_grad);
   content_term_ = content;
   style_term_ = style;
   return content + style;

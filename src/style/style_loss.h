@@ -40,6 +40,12 @@ class CpuStyleLoss {
   // The two terms of the latest evaluate().
   double content_term() const { return content_term_; }
   double style_term() const { return style_term_; }
+  // Seconds spent in each stage over all evaluate() calls, for the benchmark's table.
+  struct StageSeconds {
+    double conv = 0, gram = 0, gram_grad = 0, conv_grad = 0, elementwise = 0;
+  };
+  const StageSeconds& stage_seconds() const { return stages_; }
+
   // ‖G(x) − Gs‖_F for any T' × C spectrogram of at least K frames: the style distance tests compare.
   double gram_distance(SpectrogramView x);
 
@@ -53,6 +59,7 @@ class CpuStyleLoss {
   std::vector<float> content_features_, style_gram_;  // T' × F; F × F (upper triangle)
   std::vector<float> col_, a_, da_, g_, dcol_;         // scratch, sized once
   double content_term_ = 0, style_term_ = 0;
+  StageSeconds stages_;
 };
 
 }  // namespace drumrnn::style
