@@ -1,5 +1,5 @@
 // "Style this loop" on a real JACK server (dummy driver): while the engine plays, a background job
-// captures the last bar, renders it, styles it and drops it into the loop slot; a separate JACK client
+// captures the last bar, renders it, styles it (the real CPU style transfer) and drops it into the loop slot; a separate JACK client
 // hears the loop after the swap, the snapshot shows the slot active, and no xrun happens.
 #include <catch2/catch.hpp>
 
@@ -16,6 +16,8 @@
 #include "realtime/offline_render.h"
 #include "realtime/style_loop_job.h"
 #include "realtime/synth_kit.h"
+#include "style/audio_file.h"
+#include "style/style_transfer.h"
 #include "test_support.h"
 
 using namespace drumrnn;
@@ -75,26 +77,43 @@ TEST_CASE("style loop: the styled bar arrives in the loop slot at a bar line, he
   std::this_thread::sleep_for(std::chrono::milliseconds(2300));  // two bars played
   const size_t before_job = recorder.recorded();
 
-  // The style engine's seam. This test is about the live job, not the style algorithm (test_style and
-  // test_gpu_style check that), so the renderer is a cheap, unmistakable transform: the bar reversed
-  // and resampled to 22,050 Hz, as the style path's output rate is.
-  StyleRenderer reverse = [](const std::vector<float>& content, double rate, JobObserver&) {
+  // The real CPU style transfer, single-threaded as the live job runs it, with a chord as the style;
+  // smaller than the live job's CPU size (512 filters, 60 iterations) so the test stays short. The
+  // JACK server here has no real-time priority, so a long render beside it can be heard as an xrun
+  // that a real-time server would not have.
+  std::vector<float> chord(22050 * 2);
+  for (size_t i = 0; i < chord.size(); ++i)
+    chord[i] = float(0.2 * (std::sin(2 * M_PI * 440 * i / 22050.0) + std::sin(2 * M_PI * 554 * i / 22050.0)));
+  std::string used_device;
+  StyleRenderer styled = [&](const std::vector<float>& content, double rate, JobObserver& observer) {
+    style::StyleSettings s;
+    s.device = "cpu", s.filters = 128, s.iterations = 30, s.phase_iterations = 16, s.fast_phase = true;
+    s.alpha = 1e-2f, s.threads = 1;
+    const auto r = style::run_style_transfer(s, style::resample(content, rate, 22050), {chord}, observer);
+    used_device = r.device;
     StyledAudio out;
+    out.samples = r.audio;
     out.rate = 22050;
-    const double step = rate / out.rate;
-    for (double t = double(content.size()) - 1; t >= 0; t -= step) out.samples.push_back(content[size_t(t)]);
     return out;
   };
   StyleLoopRequest request;
   request.bars = 1;
   request.model = model;
   request.kit = kit;
-  // Run as the Worker runs a job: on another thread, through its Job interface.
-  StyleLoopJob job(engine, request, reverse);
-  std::thread worker([&] { job.run(WorkerContext{}, silent_job()); });
-  worker.join();
+  // On the background Worker, as the live session runs it (CPU backend, SCHED_IDLE).
+  WorkerOptions wo;
+  wo.device = "cpu";
+  Worker worker(wo);
+  worker.submit(std::make_unique<StyleLoopJob>(engine, request, styled));
+  REQUIRE(worker.wait_idle(std::chrono::seconds(120)));
+  auto finished = worker.take_finished();
+  REQUIRE(finished.size() == 1);
+  INFO(finished[0].error);
+  REQUIRE(finished[0].state == JobState::done);
+  auto& job = dynamic_cast<StyleLoopJob&>(*finished[0].job);
   const std::shared_ptr<const LoopBuffer> loop = job.loop;
   REQUIRE(loop);
+  CHECK(used_device == "cpu");
   REQUIRE(loop->left.size() == 48000);  // exactly one bar at 240 BPM
   // It lands at the next bar line and ramps in within ~50 ms.
   for (int i = 0; i < 300 && engine.snapshot().crossfade < 1.0f; ++i)

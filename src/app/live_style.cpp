@@ -8,14 +8,12 @@
 #include <samplerate.h>
 
 #include "realtime/loop_slot.h"
-#ifdef DRUMRNN_HAVE_CUDA
-#include "style/cuda/gpu_style.h"
-#endif
+#include "style/style_transfer.h"
 
 namespace drumrnn {
 namespace {
 
-constexpr int kStyleRate = 22050, kFft = 2048, kMaxFrames = 430;
+constexpr int kStyleRate = 22050, kFft = 2048;
 
 std::vector<float> mono_at(const std::vector<float>& x, double rate, double to) {
   if (rate == to) return x;
@@ -32,51 +30,18 @@ std::vector<float> mono_at(const std::vector<float>& x, double rate, double to) 
   return out;
 }
 
-#ifdef DRUMRNN_HAVE_CUDA
-std::vector<float> log_spectrogram(const std::vector<float>& y, int& frames) {
-  auto mag = style::gpu::stft_magnitude(y.data(), int(y.size()), kFft, true);
-  const int bins = kFft / 2 + 1;
-  frames = std::min<int>(int(mag.size() / bins), kMaxFrames);
-  mag.resize(size_t(frames) * bins);
-  for (auto& v : mag) v = std::log1p(v);
-  return mag;
-}
-
-// The whole style transfer on the GPU at the reference size (4,096 filters, 300 L-BFGS iterations,
-// 500 Griffin-Lim iterations): about a second on an H100-class GPU.
-rt::StyleRenderer gpu_renderer(std::vector<std::vector<float>> styles, uint64_t seed) {
-  return [styles = std::move(styles), seed](const std::vector<float>& content, double rate, JobObserver& job) {
-    namespace g = style::gpu;
-    int tc = 0;
-    const auto xc = log_spectrogram(mono_at(content, rate, kStyleRate), tc);
-    std::vector<std::vector<float>> xs(styles.size());
-    std::vector<g::StyleClip> clips;
-    for (size_t i = 0; i < styles.size(); ++i) {
-      int t = 0;
-      xs[i] = log_spectrogram(styles[i], t);
-      clips.push_back({xs[i].data(), t});
-    }
-    g::NetworkShape shape;
-    shape.channels = kFft / 2 + 1;
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> normal(0, 1);
-    std::vector<float> w(size_t(shape.filters) * shape.channels * shape.kernel_width);
-    const float std_w = std::sqrt(2.0f) * std::sqrt(2.0f / float((shape.channels + shape.filters) * shape.kernel_width));
-    for (auto& v : w) v = normal(rng) * std_w;
-    g::StyleLoss loss(shape, w.data(), {xc.data(), tc}, clips);
-    std::vector<float> x(xc.size());
-    for (auto& v : x) v = 1e-3f * normal(rng);
-    g::minimise(loss, x.data(), g::LbfgsSettings{}, job);
-    for (auto& v : x) v = std::max(0.0f, std::expm1(v));
-    g::GriffinLimSettings gl;
-    gl.seed = seed;
+// The style render of one captured loop, through the same run_style_transfer as `drumrnn style`.
+rt::StyleRenderer renderer(std::vector<std::vector<float>> styles, style::StyleSettings settings) {
+  return [styles = std::move(styles), settings](const std::vector<float>& content, double rate, JobObserver& job) {
+    style::StyleSettings s = settings;
+    s.seconds = std::max(1.0, double(content.size()) / rate + 1.0);  // the whole captured loop
+    auto r = style::run_style_transfer(s, mono_at(content, rate, kStyleRate), styles, job);
     rt::StyledAudio out;
-    out.samples = g::griffin_lim(x.data(), tc, gl, job);
+    out.samples = std::move(r.audio);
     out.rate = kStyleRate;
     return out;
   };
 }
-#endif
 
 }  // namespace
 
@@ -93,17 +58,27 @@ rt::StyleRenderer make_live_style_renderer(const LiveStyleOptions& o, std::strin
   }
   if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
     throw std::invalid_argument("--style-device " + o.device + ": expected auto, cpu or cuda");
-#ifdef DRUMRNN_HAVE_CUDA
-  std::string why;
-  const bool gpu = o.device != "cpu" && style::gpu::device_count(why) > 0;
-  if (gpu) {
+  std::string note;
+  const std::string device = style::resolve_device(o.device, note);  // throws for cuda without a GPU
+  style::StyleSettings s;
+  s.device = device;
+  s.seed = o.seed;
+  if (device == "cuda") {
     description = "style this loop on the GPU (4096 filters, 300 L-BFGS iterations, 500 Griffin-Lim)";
-    return gpu_renderer(std::move(styles), o.seed);
+  } else {
+    // A reduced size, so that a 2-bar loop is styled within a few bars on one low-priority core
+    // (the audio and the other worker keep the rest): 512 filters, 60 L-BFGS iterations, fast
+    // Griffin-Lim with 32 iterations. Ulyanov's alpha keeps the style audible at this size.
+    s.filters = 512;
+    s.iterations = 60;
+    s.phase_iterations = 32;
+    s.fast_phase = true;
+    s.alpha = 1e-2f;
+    s.threads = 1;
+    description = "style this loop on the CPU (" + (note.empty() ? std::string() : note + "; ") +
+                  "512 filters, 60 L-BFGS iterations, fast Griffin-Lim)";
   }
-  if (o.device == "cuda") throw std::runtime_error("--style-device cuda: " + why);
-#endif
-  // The CPU twin is the style path's run_style_transfer (issue 14's CPU half), wired in when it lands.
-  throw std::runtime_error("--style: this build's style transfer runs on a CUDA device only (no device here)");
+  return renderer(std::move(styles), s);
 }
 
 LiveStyleJob::LiveStyleJob(rt::Engine& engine, rt::StyleLoopRequest request, rt::StyleRenderer render,
