@@ -3,8 +3,10 @@
 // same batches (bench/pytorch_train.py), in one table.
 //
 //   bench_train [--data training_drum_tracks.tfrecord] [--steps 20] [--warmup 3] [--batches 8]
-//               [--threads 1,2] [--layers 64,64] [--batch-size 64] [--keep 0.5]
+//               [--threads 1,2] [--layers 64,64] [--batch-size 64] [--keep 0.5] [--device cpu|cuda]
 //               [--python PYTHON | --no-pytorch] [--write-batches FILE]
+//
+// --device cuda times the CUDA trainer (one row; --threads is ignored) and PyTorch on the same GPU.
 //
 // Without --data, batches are synthetic with Groove-like lengths (uniform in [100, 511] steps).
 // The batches go to a JSON file (per sequence: input classes and labels) that the PyTorch script
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "ml/cpu_trainer.h"
+#include "ml/trainer.h"
 #include "ml/drum_rnn.h"
 #include "ml/sequence_dataset.h"
 #include "music/drum_encoding.h"
@@ -43,6 +46,7 @@ struct Options {
   std::string python;
   bool pytorch = true;
   std::string batches_file;
+  std::string device = "cpu";
 };
 
 std::vector<int> parse_ints(const char* s) {
@@ -140,8 +144,10 @@ struct Row {
   double steps_per_s, tokens_per_s, ms_per_step;
 };
 
+// threads 0 = a GPU row.
 void print_row(const Row& r) {
-  std::printf("%-44s %7d %10.2f %12.0f %10.1f\n", r.impl.c_str(), r.threads, r.steps_per_s, r.tokens_per_s,
+  const std::string threads = r.threads > 0 ? std::to_string(r.threads) : "gpu";
+  std::printf("%-44s %7s %10.2f %12.0f %10.1f\n", r.impl.c_str(), threads.c_str(), r.steps_per_s, r.tokens_per_s,
               r.ms_per_step);
 }
 
@@ -178,6 +184,7 @@ int main(int argc, char** argv) {
     else if (a == "--python") o.python = next();
     else if (a == "--no-pytorch") o.pytorch = false;
     else if (a == "--write-batches") o.batches_file = next();
+    else if (a == "--device") o.device = next();
     else {
       std::fprintf(stderr, "usage: see the comment at the top of bench/bench_train.cpp\n");
       return 2;
@@ -206,23 +213,38 @@ int main(int argc, char** argv) {
               tokens, o.warmup, o.steps);
   std::printf("%-44s %7s %10s %12s %10s\n", "implementation", "threads", "steps/s", "tokens/s", "ms/step");
 
-  for (int threads : o.threads) {
+  const bool gpu = o.device == "cuda";
+  if (!gpu && o.device != "cpu") {
+    std::fprintf(stderr, "bench_train: --device must be cpu or cuda, got %s\n", o.device.c_str());
+    return 2;
+  }
+  for (int threads : gpu ? std::vector<int>{0} : o.threads) {
     DrumRnn model(DrumRnnShape{&c, o.layers});
     model.init_glorot(1);
     TrainOptions opts;
     opts.dropout_keep_prob = o.keep;
     opts.seed = 1;
-    CpuTrainer trainer(model, opts, threads);
-    for (int k = 0; k < o.warmup; ++k) trainer.train_step(packed[k % packed.size()]);
+    opts.threads = threads;
+    std::unique_ptr<Trainer> trainer;
+    try {
+      trainer = make_trainer(gpu ? Device::cuda : Device::cpu, model, opts);
+    } catch (const DeviceError& e) {
+      std::fprintf(stderr, "bench_train: %s\n", e.what());
+      return 1;
+    }
+    if (gpu) std::printf("# %s\n", trainer->device_name().c_str());
+    // train_step returns the step's loss, so each step ends synchronized with the device.
+    for (int k = 0; k < o.warmup; ++k) trainer->train_step(packed[k % packed.size()]);
     double real = 0;
     const auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < o.steps; ++k) {
       const PackedBatch& b = packed[k % packed.size()];
-      trainer.train_step(b);
+      trainer->train_step(b);
       real += b.rows();
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    print_row({"drumrnn CpuTrainer (packed, sparse input)", threads, o.steps / s, real / s, 1e3 * s / o.steps});
+    print_row({gpu ? "drumrnn CudaTrainer (cuDNN, packed)" : "drumrnn CpuTrainer (packed, sparse input)", threads,
+               o.steps / s, real / s, 1e3 * s / o.steps});
     std::fflush(stdout);
   }
 
@@ -233,15 +255,18 @@ int main(int argc, char** argv) {
   write_batches(file, batches, o);
   if (!o.pytorch) return 0;
   const std::string script = std::string(DRUMRNN_SOURCE_DIR) + "/bench/pytorch_train.py";
-  if (std::system((shell_quote(o.python) + " -c 'import torch' 2>/dev/null").c_str()) != 0) {
-    std::printf("# PyTorch rows skipped: %s cannot import torch (set TORCH_PYTHON or --python)\n", o.python.c_str());
+  const std::string probe = gpu ? "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" : "import torch";
+  if (std::system((shell_quote(o.python) + " -c " + shell_quote(probe) + " 2>/dev/null").c_str()) != 0) {
+    std::printf("# PyTorch rows skipped: %s cannot import torch%s (set TORCH_PYTHON or --python)\n", o.python.c_str(),
+                gpu ? " with CUDA" : "");
     return 0;
   }
   std::string threads;
   for (int t : o.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
   const std::string cmd = shell_quote(o.python) + " " + shell_quote(script) + " --batches " + shell_quote(file) +
                           " --steps " + std::to_string(o.steps) + " --warmup " + std::to_string(o.warmup) +
-                          " --threads " + threads + " --rows-only";
+                          " --threads " + threads + " --rows-only" +
+                          (gpu ? " --device cuda --variants eager" : "");
   std::fflush(stdout);
   const int rc = std::system(cmd.c_str());  // prints rows in this table's format
   if (o.batches_file.empty()) std::filesystem::remove(file);

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch's CPU training throughput for the drum RNN, in its fastest honest configuration, on the
-batches bench_train writes (the very batches ours trains on).
+"""PyTorch's training throughput for the drum RNN, in its fastest honest configuration, on the
+batches bench_train writes (the very batches ours trains on), on the CPU or (--device cuda) a GPU.
 
     python3 bench/pytorch_train.py --batches FILE [--steps 20] [--warmup 3] [--threads N[,M]]
                                    [--variants eager,eager_batch_first,compile] [--rows-only]
+                                   [--device cpu|cuda] [--tf32]
+
+On CUDA, nn.LSTM runs on cuDNN; TF32 is off unless --tf32 (drumrnn's CUDA trainer is float32
+throughout), the batches are on the device before timing, and each step ends with a synchronize.
 
 Same network as drumrnn: nn.LSTM(518 -> H -> ... -> H) (dropout 1-keep between layers and
 nn.Dropout after the last, as Magenta's DropoutWrapper on every cell), nn.Linear(H -> 512),
@@ -85,15 +89,21 @@ def make_adam(params):
 class Run:
     """One variant: its model, optimizer and the batches laid out for it."""
 
-    def __init__(self, variant, doc, layers, keep):
+    def __init__(self, variant, doc, layers, keep, device="cpu"):
         batch_first = variant == "eager_batch_first"
         torch.manual_seed(1)
-        self.model = DrumRnn(layers, keep, batch_first)
+        self.device = torch.device(device)
+        self.model = DrumRnn(layers, keep, batch_first).to(self.device)
         self.model.train()
         self.opt, self.adam = make_adam(self.model.parameters())
         self.forward = torch.compile(self.model) if variant == "compile" else self.model
-        self.data = [to_padded(b, batch_first) for b in doc["batches"]]
+        self.data = [(x.to(self.device), y.to(self.device), n)
+                     for x, y, n in (to_padded(b, batch_first) for b in doc["batches"])]
         self.variant = variant
+
+    def sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
 
     def step(self, k):
         x, y, _ = self.data[k % len(self.data)]
@@ -105,6 +115,7 @@ class Run:
         for p in self.model.parameters():  # Magenta clips each tensor separately
             torch.nn.utils.clip_grad_norm_([p], 3.0)
         self.opt.step()
+        self.sync()
 
     def trial(self, steps):
         """tokens/s on batch 0 alone, after one warm-up step on it (so one shape, one compile)."""
@@ -141,7 +152,15 @@ def main():
                     help="timed steps per variant on batch 0 when choosing (after one warm-up step)")
     ap.add_argument("--all", action="store_true", help="print a row for every variant, not only the fastest")
     ap.add_argument("--rows-only", action="store_true", help="rows for bench_train's table")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--tf32", action="store_true", help="CUDA: let cuDNN and cuBLAS use TF32 (off by default)")
     args = ap.parse_args()
+    gpu = args.device == "cuda"
+    if gpu:
+        if not torch.cuda.is_available():
+            sys.exit("pytorch_train.py: --device cuda, but torch sees no CUDA device")
+        torch.backends.cudnn.allow_tf32 = args.tf32
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
     doc = json.load(open(args.batches))
     layers, keep = doc["layer_sizes"], doc["dropout_keep_prob"]
     variants = [v for v in args.variants.split(",") if v]
@@ -162,9 +181,9 @@ def main():
                                                for b in doc["batches"]))))
         print("%-44s %7s %10s %12s %10s" % ("implementation", "threads", "steps/s", "tokens/s", "ms/step"))
     version = torch.__version__.split("+")[0]
-    for threads in [int(t) for t in args.threads.split(",")]:
+    for threads in [int(t) for t in args.threads.split(",")][:1 if gpu else None]:
         torch.set_num_threads(threads)
-        runs = [Run(v, doc, layers, keep) for v in variants]
+        runs = [Run(v, doc, layers, keep, args.device) for v in variants]
         if len(runs) > 1:
             rate = {r.variant: r.trial(args.tune_steps) for r in runs}
             if not args.rows_only:
@@ -175,10 +194,12 @@ def main():
         for r in runs:
             s, tokens = r.time(args.warmup, args.steps)
             name = "PyTorch %s nn.LSTM padded, %s" % (version, r.variant)
-            if len(variants) > 1 and not args.all:
+            if gpu:
+                name = "PyTorch %s cuDNN nn.LSTM padded%s" % (version, ", tf32" if args.tf32 else "")
+            elif len(variants) > 1 and not args.all:
                 name += " (fastest)"
-            print("%-44s %7d %10.2f %12.0f %10.1f" % (name, threads, args.steps / s, tokens / s, 1e3 * s / args.steps),
-                  flush=True)
+            print("%-44s %7s %10.2f %12.0f %10.1f" % (name, "gpu" if gpu else threads, args.steps / s, tokens / s,
+                                                      1e3 * s / args.steps), flush=True)
 
 
 if __name__ == "__main__":

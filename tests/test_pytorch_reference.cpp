@@ -1,6 +1,7 @@
 // The drum RNN against an independent oracle: torch.nn.LSTM + nn.Linear in float64 with the same
 // weights (tests/fixtures/make_pytorch_lstm_fixture.py writes the fixture). Logits through the
-// stepper, the loss and every gradient through CpuTrainer, and two 5-step TF-Adam loss curves.
+// stepper; the loss, every gradient and two 5-step TF-Adam loss curves through the Trainer seam, once
+// per device (the CUDA cases skip without a GPU).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -13,10 +14,11 @@
 #include <vector>
 
 #include "expect_close.h"
-#include "ml/cpu_trainer.h"
+#include "ml/trainer.h"
 #include "ml/drum_rnn.h"
 #include "ml/sequence_dataset.h"
 #include "music/drum_encoding.h"
+#include "test_support.h"
 
 using drumrnn::test::expect_close;
 using nlohmann::json;
@@ -153,33 +155,69 @@ TEST_CASE("stepper logits match PyTorch's nn.LSTM step by step", "[ml]") {
   }
 }
 
-TEST_CASE("CpuTrainer loss and every gradient match PyTorch autograd", "[ml]") {
-  const json& f = fixture();
-  const drumrnn::PackedBatch batch = load_batch();
-  const double ref_loss = f["loss"].get<double>();
-  for (int threads : {1, 2}) {
-    INFO("threads " << threads);
-    auto model = load_model();
-    drumrnn::TrainOptions options;
-    options.dropout_keep_prob = 1.0f;
-    drumrnn::CpuTrainer trainer(*model, options, threads);
+namespace {
 
-    const drumrnn::XentTotals eval = trainer.evaluate(batch, false);
-    CHECK(eval.steps == batch.rows());
-    expect_close("evaluate loss", eval.loss(), ref_loss, kLossRtol, 0.0);
+// The trainer under test, made the way the program makes it (make_trainer); per device, how far
+// from the float64 oracle it may land. The GPU sums in other orders again (cuDNN's GEMMs, parallel
+// reductions), so its bounds are wider, still far below what a gate or clipping bug moves.
+struct DeviceCase {
+  drumrnn::Device device;
+  int threads;
+  std::string name;
+  double loss_rtol, grad_rtol, grad_atol, curve_rtol, update_norm_rtol;
+};
 
-    const drumrnn::XentTotals totals = trainer.loss_and_gradients(batch, false);
-    expect_close("loss_and_gradients loss", totals.loss(), ref_loss, kLossRtol, 0.0);
-    const auto& views = model->table().views();
-    for (size_t i = 0; i < views.size(); ++i) {
-      const std::vector<double> ref = reference_grad(f["grads"][views[i].name], views[i].shape);
-      expect_close("grad " + views[i].name + " (threads " + std::to_string(threads) + ")", trainer.grads().view(i),
-                   std::span<const double>(ref), kGradRtol, kGradAtol);
-    }
+DeviceCase cpu_case(int threads) {
+  return {drumrnn::Device::cpu, threads, "cpu, " + std::to_string(threads) + " threads", kLossRtol, kGradRtol,
+          kGradAtol, kCurveRtol, kUpdateNormRtol};
+}
+
+DeviceCase cuda_case() { return {drumrnn::Device::cuda, 0, "cuda", 1e-5, 1e-3, 1e-7, 2e-5, 1e-3}; }
+
+// Whether a GPU trainer can be made here; when not, the CUDA cases print why and skip.
+bool have_cuda(std::string& why) {
+  auto model = load_model();
+  try {
+    drumrnn::make_trainer(drumrnn::Device::cuda, *model, drumrnn::TrainOptions{});
+    return true;
+  } catch (const drumrnn::DeviceError& e) {
+    why = e.what();
+    return false;
   }
 }
 
-TEST_CASE("CpuTrainer 5-step loss curves match TF Adam with per-tensor clipping", "[ml]") {
+std::unique_ptr<drumrnn::Trainer> make(const DeviceCase& d, drumrnn::DrumRnn& model, drumrnn::TrainOptions options) {
+  options.threads = d.threads;
+  return drumrnn::make_trainer(d.device, model, options);
+}
+
+void check_loss_and_gradients(const DeviceCase& d) {
+  INFO(d.name);
+  const json& f = fixture();
+  const drumrnn::PackedBatch batch = load_batch();
+  const double ref_loss = f["loss"].get<double>();
+  auto model = load_model();
+  drumrnn::TrainOptions options;
+  options.dropout_keep_prob = 1.0f;
+  auto trainer = make(d, *model, options);
+
+  const drumrnn::XentTotals eval = trainer->evaluate(batch, false);
+  CHECK(eval.steps == batch.rows());
+  expect_close("evaluate loss", eval.loss(), ref_loss, d.loss_rtol, 0.0);
+
+  const drumrnn::XentTotals totals = trainer->loss_and_gradients(batch, false);
+  expect_close("loss_and_gradients loss", totals.loss(), ref_loss, d.loss_rtol, 0.0);
+  const auto& views = model->table().views();
+  const drumrnn::ParamBuffer& grads = trainer->grads();
+  for (size_t i = 0; i < views.size(); ++i) {
+    const std::vector<double> ref = reference_grad(f["grads"][views[i].name], views[i].shape);
+    expect_close("grad " + views[i].name + " (" + d.name + ")", grads.view(i), std::span<const double>(ref),
+                 d.grad_rtol, d.grad_atol);
+  }
+}
+
+void check_curves(const DeviceCase& d) {
+  INFO(d.name);
   const json& f = fixture();
   const drumrnn::PackedBatch batch = load_batch();
   for (const json& curve : f["curves"]) {
@@ -189,34 +227,54 @@ TEST_CASE("CpuTrainer 5-step loss curves match TF Adam with per-tensor clipping"
     options.learning_rate = curve["learning_rate"].get<float>();
     options.clip_norm = curve["clip_norm"].get<float>();
     options.dropout_keep_prob = curve["dropout_keep_prob"].get<float>();
-    const std::string tag = " (clip " + curve["clip_norm"].dump() + ")";
-    for (int threads : {1, 2}) {
-      INFO("threads " << threads);
-      auto model = load_model();
-      const std::vector<float> initial = model->params().data;
-      drumrnn::CpuTrainer trainer(*model, options, threads);
-      std::vector<double> losses, norms;
-      for (size_t k = 0; k + 1 < ref_losses.size(); ++k) {
-        const drumrnn::TrainStepStats stats = trainer.train_step(batch);
-        losses.push_back(stats.totals.loss());
-        norms.push_back(stats.grad_norm);
+    const std::string tag = " (clip " + curve["clip_norm"].dump() + ", " + d.name + ")";
+    auto model = load_model();
+    const std::vector<float> initial = model->params().data;
+    auto trainer = make(d, *model, options);
+    std::vector<double> losses, norms;
+    for (size_t k = 0; k + 1 < ref_losses.size(); ++k) {
+      const drumrnn::TrainStepStats stats = trainer->train_step(batch);
+      losses.push_back(stats.totals.loss());
+      norms.push_back(stats.grad_norm);
+    }
+    losses.push_back(trainer->evaluate(batch, false).loss());
+    trainer->sync_to_host();  // the updated weights, for the update norms
+    expect_close("loss curve" + tag, std::span<const double>(losses), std::span<const double>(ref_losses),
+                 d.curve_rtol, 0.0);
+    expect_close("global grad norms" + tag, std::span<const double>(norms), std::span<const double>(ref_norms),
+                 d.grad_rtol, 0.0);
+    const auto& views = model->table().views();
+    for (size_t i = 0; i < views.size(); ++i) {
+      double sq = 0;
+      const auto w = model->params().view(i);
+      for (size_t k = 0; k < w.size(); ++k) {
+        const double diff = double(w[k]) - double(initial[views[i].offset + k]);
+        sq += diff * diff;
       }
-      losses.push_back(trainer.evaluate(batch, false).loss());
-      expect_close("loss curve" + tag, std::span<const double>(losses), std::span<const double>(ref_losses),
-                   kCurveRtol, 0.0);
-      expect_close("global grad norms" + tag, std::span<const double>(norms), std::span<const double>(ref_norms),
-                   kGradRtol, 0.0);
-      const auto& views = model->table().views();
-      for (size_t i = 0; i < views.size(); ++i) {
-        double sq = 0;
-        const auto w = model->params().view(i);
-        for (size_t k = 0; k < w.size(); ++k) {
-          const double d = double(w[k]) - double(initial[views[i].offset + k]);
-          sq += d * d;
-        }
-        expect_close("update norm " + views[i].name + tag, std::sqrt(sq),
-                     curve["update_norms"][views[i].name].get<double>(), kUpdateNormRtol, 0.0);
-      }
+      expect_close("update norm " + views[i].name + tag, std::sqrt(sq),
+                   curve["update_norms"][views[i].name].get<double>(), d.update_norm_rtol, 0.0);
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("CpuTrainer loss and every gradient match PyTorch autograd", "[ml]") {
+  for (int threads : {1, 2}) check_loss_and_gradients(cpu_case(threads));
+}
+
+TEST_CASE("CpuTrainer 5-step loss curves match TF Adam with per-tensor clipping", "[ml]") {
+  for (int threads : {1, 2}) check_curves(cpu_case(threads));
+}
+
+TEST_CASE("CUDA trainer loss and every gradient match PyTorch autograd", "[ml][gpu]") {
+  std::string why;
+  if (!have_cuda(why)) return drumrnn::test::skip_test("the CUDA trainer: " + why);
+  check_loss_and_gradients(cuda_case());
+}
+
+TEST_CASE("CUDA trainer 5-step loss curves match TF Adam with per-tensor clipping", "[ml][gpu]") {
+  std::string why;
+  if (!have_cuda(why)) return drumrnn::test::skip_test("the CUDA trainer: " + why);
+  check_curves(cuda_case());
 }

@@ -5,42 +5,26 @@
 #include <cstring>
 
 #include "ml/simd_dispatch.h"
+#include "ml/trainer_elementwise.h"
 
 namespace drumrnn {
 namespace {
 
-// splitmix64's finalizer: mixes a row's key (layer, sequence, step) into 32 well-spread bits.
-uint32_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return uint32_t((z ^ (z >> 31)) >> 16);
-}
-
-// Counter-based hash (murmur3's finalizer) over the units of one row: no sequential RNG state, so
-// the loop vectorizes and any row's mask can be drawn on its own.
-DRUMRNN_CLONES_AVX2 void dropout_mask_row(float* mask, int n, uint32_t row_key,
-                                                                           float keep) {
-  const uint32_t threshold = uint32_t(double(keep) * 4294967295.0);
+// One row of a mask (ml/trainer_elementwise.h draws each unit, the GPU kernel calls the same hash);
+// no sequential RNG state, so the loop vectorizes and any row's mask can be drawn on its own.
+DRUMRNN_CLONES_AVX2 void dropout_mask_row(float* mask, int n, uint32_t row_key, float keep) {
+  const uint32_t threshold = train::dropout_threshold(keep);
   const float scale = 1.0f / keep;
-  for (int k = 0; k < n; ++k) {
-    uint32_t h = row_key ^ (uint32_t(k) * 0x9E3779B9u);
-    h ^= h >> 16;
-    h *= 0x85EBCA6Bu;
-    h ^= h >> 13;
-    h *= 0xC2B2AE35u;
-    h ^= h >> 16;
-    mask[k] = h < threshold ? scale : 0.0f;
-  }
+  for (int k = 0; k < n; ++k) mask[k] = train::dropout_mask_value(row_key, k, threshold, scale);
 }
 
 // mask [rows, H] for layer l of a packed shard: row (t, i) is batch sequence first + i * stride at step t.
 void dropout_mask(float* mask, const PackedBatch& b, int H, int layer, const DropoutStream& d, float keep) {
-  const uint64_t layer_key = d.stream ^ (uint64_t(layer + 1) * 0xD6E8FEB86659FD93ull);
   for (int t = 0; t < b.max_len(); ++t)
     for (int i = 0; i < b.active(t); ++i) {
       const uint64_t sequence = uint64_t(d.first_sequence) + uint64_t(i) * uint64_t(d.sequence_stride);
-      const uint32_t row_key = mix64(layer_key + ((sequence << 32) | uint64_t(t)) * 0x9E3779B97F4A7C15ull);
-      dropout_mask_row(mask + size_t(b.offsets[t] + i) * H, H, row_key, keep);
+      dropout_mask_row(mask + size_t(b.offsets[t] + i) * H, H, train::dropout_row_key(d.stream, layer, sequence, t),
+                       keep);
     }
 }
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <thread>
 
+#include "ml/trainer_elementwise.h"
+
 namespace drumrnn {
 
 CpuTrainer::CpuTrainer(DrumRnn& model, const TrainOptions& options, int threads)
@@ -28,7 +30,7 @@ XentTotals CpuTrainer::run_shards(const PackedBatch& batch, float keep, float gr
   std::vector<XentTotals> totals(chunks);
   // Masks are keyed on the update's number, which a checkpoint restores, so a resumed run draws
   // the masks an uninterrupted one would have.
-  const uint64_t stream = options_.seed * 0x9E3779B97F4A7C15ull + uint64_t(adam_.step) * 0xBF58476D1CE4E5B9ull;
+  const uint64_t stream = train::dropout_stream(options_.seed, adam_.step);
   const int workers = std::min(threads_, chunks);
   auto work = [&](int w) {
     for (int k = w; k < chunks; k += workers)

@@ -17,13 +17,10 @@ class CpuTrainer final : public Trainer {
   CpuTrainer(DrumRnn& model, const TrainOptions& options, int threads = 0);
   TrainStepStats train_step(const PackedBatch& batch) override;
   XentTotals evaluate(const PackedBatch& batch, bool track_classes) override;
+  XentTotals loss_and_gradients(const PackedBatch& batch, bool dropout) override;
+  const ParamBuffer& grads() override { return grads_; }
   AdamState& optimizer() override { return adam_; }
   std::string device_name() const override;
-
-  // Loss and gradients (into grads()) without an update, for gradient checks. Dropout masks are
-  // those of the next update (they are keyed on the seed and optimizer().step).
-  XentTotals loss_and_gradients(const PackedBatch& batch, bool dropout);
-  const ParamBuffer& grads() const { return grads_; }
 
   // How many chunks a batch of `sequences` is cut into: at most kSequencesPerChunk sequences each,
   // and at most kMaxChunks (each holds a gradient buffer). Each time step costs a few small GEMMs

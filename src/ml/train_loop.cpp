@@ -165,12 +165,18 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
   }
   // Dropout masks are keyed on the seed and Adam's step, which the checkpoint restores.
   TrainOptions topt{hp.learning_rate, hp.clip_norm, hp.dropout_keep_prob, o.seed, o.threads};
-  auto trainer = make_trainer(parse_device(o.device), *model, topt);
-  if (!resume_from.empty()) restore_optimizer(resume_from, trainer->optimizer());
+  std::string device_choice;
+  auto trainer = make_trainer(parse_device(o.device), *model, topt, &device_choice);
+  if (!resume_from.empty()) {
+    // Into the host copy, then onto the device: a run saved on one device resumes on the other.
+    restore_optimizer(resume_from, trainer->optimizer());
+    trainer->sync_from_host();
+  }
 
   observer.on_message("training " + std::string(config.name) + " " + layers_text(hp.rnn_layer_sizes) + " on " +
                       std::to_string(data.examples()) + " examples (" + std::to_string(data.total_steps()) +
-                      " steps) from " + o.sequence_example_file + ", device " + trainer->device_name() + ", " +
+                      " steps) from " + o.sequence_example_file + ", device " + trainer->device_name() +
+                      (device_choice.empty() ? "" : " (" + device_choice + ")") + ", " +
                       (!resume_from.empty() ? "resuming at step " + std::to_string(step)
                        : o.init_model.empty() ? std::string("from scratch") : "from " + o.init_model));
 

@@ -1,6 +1,9 @@
 #include "ml/trainer.h"
 
 #include "ml/cpu_trainer.h"
+#ifdef DRUMRNN_HAVE_CUDA
+#include "ml/cuda_trainer.h"
+#endif
 
 namespace drumrnn {
 
@@ -11,21 +14,29 @@ Device parse_device(const std::string& name) {
   throw std::invalid_argument("unknown device '" + name + "' (expected cpu, cuda or auto)");
 }
 
+std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const TrainOptions& options,
+                                      std::string* choice) {
+  if (choice) choice->clear();
+  if (device == Device::cpu) return std::make_unique<CpuTrainer>(model, options, options.threads);
 #ifdef DRUMRNN_HAVE_CUDA
-int cuda_device_count(std::string& why_none);  // ml/cuda/device_query.cu
-#endif
-
-std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const TrainOptions& options) {
+  std::string why;
+  const bool have_gpu = cuda_trainer_available(model, why);
   if (device == Device::cuda) {
-#ifdef DRUMRNN_HAVE_CUDA
-    std::string why;
-    if (cuda_device_count(why) == 0) throw DeviceError("--device cuda: " + why);
-    throw DeviceError("--device cuda: the cuDNN trainer is not part of this build yet (GPU issue); use --device cpu");
-#else
-    throw DeviceError("--device cuda: this drumrnn was built without CUDA (nvcc and cuDNN were not found)");
-#endif
+    if (!have_gpu) throw DeviceError("--device cuda: " + why);
+    return make_cuda_trainer(model, options);
   }
-  return std::make_unique<CpuTrainer>(model, options, options.threads);
+  if (have_gpu) {
+    auto trainer = make_cuda_trainer(model, options);
+    if (choice) *choice = "--device auto: training on the GPU";
+    return trainer;
+  }
+#else
+  const std::string why = "this drumrnn was built without CUDA (nvcc and cuDNN were not found)";
+  if (device == Device::cuda) throw DeviceError("--device cuda: " + why);
+#endif
+  auto trainer = std::make_unique<CpuTrainer>(model, options, options.threads);
+  if (choice) *choice = "--device auto: " + why + ", so training on the CPU";
+  return trainer;
 }
 
 }  // namespace drumrnn

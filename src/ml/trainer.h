@@ -43,14 +43,28 @@ class Trainer {
   virtual TrainStepStats train_step(const PackedBatch& batch) = 0;
   // Forward without dropout; no update.
   virtual XentTotals evaluate(const PackedBatch& batch, bool track_classes) = 0;
+  // Loss and gradients (see grads()) without an update, for gradient checks. Dropout masks are
+  // those of the next update (they are keyed on the seed and optimizer().step).
+  virtual XentTotals loss_and_gradients(const PackedBatch& batch, bool dropout) = 0;
+  // A host copy of the gradients of the last loss_and_gradients or train_step (a device trainer
+  // downloads them here).
+  virtual const ParamBuffer& grads() = 0;
+
+  // The host copies of the model's parameters (the DrumRnn given to make_trainer) and of Adam's
+  // state. The CPU trainer works on them directly; a device trainer keeps its own copies, so:
+  // sync_to_host() brings weights, m, v and step up to date on the host (before a save), and
+  // sync_from_host() sends them to the device (after restoring a checkpoint into them).
   virtual AdamState& optimizer() = 0;
-  // Brings the model's host parameters up to date (a no-op on the CPU).
   virtual void sync_to_host() {}
+  virtual void sync_from_host() {}
   virtual std::string device_name() const = 0;
 };
 
-// Device::automatic picks the CPU (the GPU trainer must be asked for by name until it is proven
-// faster for the model at hand). Throws DeviceError when CUDA is not built in or no GPU is present.
-std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const TrainOptions& options);
+// Device::cuda throws DeviceError (one line) when CUDA is not built in, no GPU is present or the
+// model is one the GPU trainer does not support. Device::automatic takes the GPU when there is one
+// and falls back to the CPU otherwise; `choice`, when given, receives a phrase saying which it chose
+// and why (empty for an explicit device).
+std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const TrainOptions& options,
+                                      std::string* choice = nullptr);
 
 }  // namespace drumrnn
