@@ -31,7 +31,9 @@
 // The window holds outputs before dropout (DropoutWrapper wraps the whole attention cell).
 //
 // Streaming state layout (DrumRnnStepper::get_state/set_state), TF's state tuple flattened:
-//   layer 0: c [H], h [H], attns [A], attn_states [L * A] oldest slot first; then c, h per layer.
+//   layer 0: c [H], h [H], attns [A], attn_states [L * A] oldest slot first; then c, h per layer;
+//   then the window's cached keys attn_states · attn_w [L * A] (same slot order), so that a restored
+//   state steps exactly as the original would.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -74,5 +76,57 @@ struct AttentionGrads {
   float* out_kernel = nullptr;
   float* out_bias = nullptr;
 };
+
+// What the backward pass needs from the forward pass over a packed batch.
+struct AttentionCache {
+  std::vector<float> x_proj;      // [rows, in] x' (the LSTM's input)
+  std::vector<float> attns_prev;  // [rows, A] attns entering the step (0 at t = 0)
+  LstmCache lstm;                 // gates, c, tanh_c, h, h_prev (its out/mask unused)
+  std::vector<float> query;       // [rows, A] y
+  std::vector<float> weights;     // [rows, L] softmax a
+  std::vector<float> attns;       // [rows, A] new attns
+  std::vector<float> output;      // [rows, A] before dropout: what the window stores
+  std::vector<float> features;    // [rows, A] output · attn_w, the window's keys
+  std::vector<float> out;         // [rows, A] after dropout: the layer's output
+  std::vector<float> mask;        // [rows, A] 0 or 1/keep; empty when keep == 1
+};
+
+// Forward over a packed batch; `dropout_mask` [rows, A] of 0 or 1/keep, or nullptr.
+void attention_forward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
+                       const float* dropout_mask, AttentionCache& cache);
+
+// Backward from d_out [rows, A] (the gradient w.r.t. the layer output, after dropout). Accumulates
+// into every gradient of `g`; writes d_x [rows, in] when non-null (dense inputs only).
+void attention_backward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
+                        const AttentionCache& cache, const float* d_out, const AttentionGrads& g, float* d_x);
+
+// Half-float copies of the kernels for single-stream steps (ml/half_gemv.h); empty = float32.
+struct AttentionHalfKernels {
+  const uint16_t* in_kernel = nullptr;
+  const uint16_t* lstm_kernel = nullptr;
+  const uint16_t* attn_w = nullptr;
+  const uint16_t* query_kernel = nullptr;
+  const uint16_t* out_kernel = nullptr;
+};
+
+// The streaming state of n streams. The window is a ring per stream: `head[i]` is the slot of
+// stream i's oldest entry; `features` caches window · attn_w slot by slot so a step costs one
+// [A, A] product, not L of them.
+struct AttentionStreams {
+  float* c = nullptr;         // [n, H]
+  float* h = nullptr;         // [n, H]
+  float* attns = nullptr;     // [n, A]
+  float* window = nullptr;    // [n, L, A]
+  float* features = nullptr;  // [n, L, A]
+  int* head = nullptr;        // [n]
+};
+
+// Floats of scratch attention_step needs for n streams.
+size_t attention_step_scratch(const AttentionShape& s, int n);
+
+// One step for streams [0, n): updates their state and writes the layer output [n, A]. `half`
+// (nullable) is used when n == 1. Allocation-free.
+void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
+                    const LstmInput& x, int n, const AttentionStreams& st, float* out, float* scratch);
 
 }  // namespace drumrnn

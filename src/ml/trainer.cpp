@@ -16,6 +16,8 @@ int cuda_device_count(std::string& why_none);  // ml/cuda/device_query.cu
 #endif
 
 std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const TrainOptions& options) {
+  if (device == Device::cuda && model.has_attention())
+    throw DeviceError("--device cuda: attention (attn_length > 0) trains on the CPU only; use --device cpu");
   if (device == Device::cuda) {
 #ifdef DRUMRNN_HAVE_CUDA
     std::string why;
