@@ -38,11 +38,17 @@ std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string&
   return out;
 }
 
-// Layer sizes from the kernels' shapes: cell_l kernel is [in + H, 4H].
-std::vector<int> infer_layers(const SafetensorsFile& f, int& input_size) {
+constexpr const char* kAttentionLstm = "rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/basic_lstm_cell/kernel";
+
+// Layer sizes from the kernels' shapes: cell_l kernel is [in + H, 4H] (cell 0's inside the
+// attention wrapper when there is one; `attention` says which).
+std::vector<int> infer_layers(const SafetensorsFile& f, int& input_size, bool& attention) {
   std::vector<int> layers;
+  attention = f.tensors.count(kAttentionLstm) > 0;
   for (int l = 0;; ++l) {
-    auto it = f.tensors.find("rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/basic_lstm_cell/kernel");
+    auto it = l == 0 && attention
+                  ? f.tensors.find(kAttentionLstm)
+                  : f.tensors.find("rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/basic_lstm_cell/kernel");
     if (it == f.tensors.end()) break;
     if (it->second.shape.size() != 2 || it->second.shape[1] % 4)
       throw ModelLoadError(f.path + ": tensor " + it->first + " is not an LSTM kernel [in + H, 4H]");
@@ -107,7 +113,8 @@ LoadedModel load_model(const std::string& path, const std::string& expected_conf
   out.path = path;
   out.metadata = f.metadata;
   int input_size = 0;
-  const std::vector<int> layers = infer_layers(f, input_size);
+  bool attention = false;
+  const std::vector<int> layers = infer_layers(f, input_size, attention);
   std::string config_name;
   if (auto it = f.metadata.find("config"); it != f.metadata.end()) {
     config_name = it->second;
@@ -138,9 +145,15 @@ LoadedModel load_model(const std::string& path, const std::string& expected_conf
     }
   }
   out.hparams.rnn_layer_sizes = layers;
+  // attn_length shapes no tensor (attn_w is [1, 1, A, A]), so it must come from the hparams.
+  if (attention && out.hparams.attn_length <= 0)
+    throw ModelLoadError(path + ": the model has attention tensors but its metadata gives no attn_length > 0");
+  if (!attention && out.hparams.attn_length > 0)
+    throw ModelLoadError(path + ": the metadata says attn_length=" + std::to_string(out.hparams.attn_length) +
+                         " but the file has no attention tensors (" + kAttentionLstm + ")");
   if (auto it = f.metadata.find("training_step"); it != f.metadata.end()) out.step = std::stoll(it->second);
 
-  out.model = std::make_unique<DrumRnn>(DrumRnnShape{config, layers});
+  out.model = std::make_unique<DrumRnn>(DrumRnnShape{config, layers, attention ? out.hparams.attn_length : 0});
   load_into(f, out.model->params());
   require_finite(path, out.model->params());
   if (adam) {

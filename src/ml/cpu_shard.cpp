@@ -30,6 +30,10 @@ void dropout_mask(float* mask, const PackedBatch& b, int H, int layer, const Dro
 
 }  // namespace
 
+const float* CpuShard::layer_out(int l) const {
+  return l == 0 && model_.has_attention() ? attention_.out.data() : caches_[l].out.data();
+}
+
 void CpuShard::forward(const PackedBatch& b, float keep, const DropoutStream& dropout) {
   const int rows = b.rows();
   LstmInput x{nullptr, &b.inputs};
@@ -42,8 +46,11 @@ void CpuShard::forward(const PackedBatch& b, float keep, const DropoutStream& dr
       dropout_mask(m.data(), b, s.units, l, dropout, keep);
       mask = m.data();
     }
-    lstm_forward(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, b, mask, caches_[l]);
-    x = LstmInput{caches_[l].out.data(), nullptr};
+    if (l == 0 && model_.has_attention())
+      attention_forward(model_.attention_shape(), model_.attention_params(), x, b, mask, attention_);
+    else
+      lstm_forward(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, b, mask, caches_[l]);
+    x = LstmInput{layer_out(l), nullptr};
   }
   const int H = model_.shape().layer_sizes.back(), C = model_.shape().num_classes();
   logits_.resize(size_t(rows) * C);
@@ -59,7 +66,7 @@ void CpuShard::backward(const PackedBatch& b) {
   const int H = model_.shape().layer_sizes.back();
   std::fill(grads_.data.begin(), grads_.data.end(), 0.0f);
   const float* d_logits = logits_.data();
-  const float* out_last = caches_[L - 1].out.data();
+  const float* out_last = layer_out(L - 1);
   // Logits layer: dW = out^T · dZ, db = Σ dZ, d_out = dZ · W^T.
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, C, rows, 1.0f, out_last, H, d_logits, C, 0.0f,
               grads_.view(model_.fc_weights_index()).data(), C);
@@ -71,14 +78,18 @@ void CpuShard::backward(const PackedBatch& b) {
               model_.data(model_.fc_weights_index()), C, 0.0f, d_out_.data(), H);
   for (int l = L - 1; l >= 0; --l) {
     const LstmShape s = model_.layer_shape(l);
-    const LstmInput x = l == 0 ? LstmInput{nullptr, &b.inputs} : LstmInput{caches_[l - 1].out.data(), nullptr};
+    const LstmInput x = l == 0 ? LstmInput{nullptr, &b.inputs} : LstmInput{layer_out(l - 1), nullptr};
     float* d_x = nullptr;
     if (l > 0) {
       d_in_.resize(size_t(rows) * s.in);
       d_x = d_in_.data();
     }
-    lstm_backward(s, model_.data(model_.kernel_index(l)), x, b, caches_[l], d_out_.data(),
-                  grads_.view(model_.kernel_index(l)).data(), grads_.view(model_.bias_index(l)).data(), d_x);
+    if (l == 0 && model_.has_attention())
+      attention_backward(model_.attention_shape(), model_.attention_params(), x, b, attention_, d_out_.data(),
+                         model_.attention_grads(grads_), d_x);
+    else
+      lstm_backward(s, model_.data(model_.kernel_index(l)), x, b, caches_[l], d_out_.data(),
+                    grads_.view(model_.kernel_index(l)).data(), grads_.view(model_.bias_index(l)).data(), d_x);
     if (l > 0) std::swap(d_out_, d_in_);
   }
 }

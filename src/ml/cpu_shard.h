@@ -29,14 +29,19 @@ class CpuShard {
   XentTotals run(const PackedBatch& shard, float dropout_keep, const DropoutStream& dropout, float grad_scale,
                  bool track_classes);
   const ParamBuffer& grads() const { return grads_; }
+  // The logits [rows, C] of the last run() in packed row order; valid after a run() without
+  // gradients (grad_scale 0), which leaves them in place.
+  const std::vector<float>& logits() const { return logits_; }
 
  private:
   void forward(const PackedBatch& b, float dropout_keep, const DropoutStream& dropout);
   void backward(const PackedBatch& b);
+  const float* layer_out(int l) const;  // layer l's output after dropout
 
   const DrumRnn& model_;
   ParamBuffer grads_;
   std::vector<LstmCache> caches_;
+  AttentionCache attention_;  // layer 0's, when the model has attention
   std::vector<std::vector<float>> masks_;
   std::vector<float> logits_, d_out_, d_in_;
 };

@@ -13,12 +13,30 @@
 namespace drumrnn {
 
 DrumRnn::DrumRnn(DrumRnnShape shape) : shape_(std::move(shape)), params_(table_) {
+  if (shape_.attn_length < 0) throw std::invalid_argument("DrumRnn: attn_length must be >= 0");
+  if (shape_.layer_sizes.empty()) throw std::invalid_argument("DrumRnn: no layers");
   int in = shape_.input_size();
   for (int l = 0; l < layers(); ++l) {
     const size_t H = shape_.layer_sizes[l];
-    const std::string scope = "rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/basic_lstm_cell/";
-    kernel_.push_back(table_.add(scope + "kernel", {size_t(in) + H, 4 * H}));
-    bias_.push_back(table_.add(scope + "bias", {4 * H}));
+    std::string scope = "rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/";
+    if (l == 0 && has_attention()) {
+      // TF's creation order (ml/attention.h): Linear1, the LSTM, the attention, the output projection.
+      const std::string wrapper = scope + "attention_cell_wrapper/";
+      const size_t A = H;
+      attn_.push_back(table_.add(wrapper + "kernel", {size_t(in) + A, size_t(in)}));
+      attn_.push_back(table_.add(wrapper + "bias", {size_t(in)}));
+      kernel_.push_back(table_.add(wrapper + "basic_lstm_cell/kernel", {size_t(in) + H, 4 * H}));
+      bias_.push_back(table_.add(wrapper + "basic_lstm_cell/bias", {4 * H}));
+      attn_.push_back(table_.add(wrapper + "attention/attn_w", {1, 1, A, A}));
+      attn_.push_back(table_.add(wrapper + "attention/attn_v", {A}));
+      attn_.push_back(table_.add(wrapper + "attention/kernel", {2 * H, A}));
+      attn_.push_back(table_.add(wrapper + "attention/bias", {A}));
+      attn_.push_back(table_.add(wrapper + "attn_output_projection/kernel", {H + A, A}));
+      attn_.push_back(table_.add(wrapper + "attn_output_projection/bias", {A}));
+    } else {
+      kernel_.push_back(table_.add(scope + "basic_lstm_cell/kernel", {size_t(in) + H, 4 * H}));
+      bias_.push_back(table_.add(scope + "basic_lstm_cell/bias", {4 * H}));
+    }
     in = static_cast<int>(H);
   }
   fc_w_ = table_.add("fully_connected/weights", {size_t(in), size_t(shape_.num_classes())});
@@ -31,9 +49,19 @@ void DrumRnn::init_glorot(uint64_t seed) {
   std::fill(params_.data.begin(), params_.data.end(), 0.0f);
   std::vector<size_t> kernels = kernel_;
   kernels.push_back(fc_w_);
+  if (has_attention())  // every attention tensor but the biases (TF's get_variable default)
+    for (int k : {0, 2, 3, 4, 6}) kernels.push_back(attn_[k]);
   for (size_t index : kernels) {
     const auto& v = table_.views()[index];
-    const double limit = std::sqrt(6.0 / double(v.shape[0] + v.shape[1]));
+    // TF's fans: [n] -> n, n; [in, out]; [kh, kw, in, out] -> in·kh·kw, out·kh·kw.
+    double fan_in = double(v.shape[0]), fan_out = double(v.shape[0]);
+    if (v.shape.size() == 2) fan_out = double(v.shape[1]);
+    if (v.shape.size() == 4) {
+      const double field = double(v.shape[0] * v.shape[1]);
+      fan_in = double(v.shape[2]) * field;
+      fan_out = double(v.shape[3]) * field;
+    }
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
     std::uniform_real_distribution<float> u(-float(limit), float(limit));
     for (float& w : params_.view(index)) w = u(rng);
   }
@@ -43,9 +71,25 @@ LstmShape DrumRnn::layer_shape(int l) const {
   return {l == 0 ? shape_.input_size() : shape_.layer_sizes[l - 1], shape_.layer_sizes[l]};
 }
 
+AttentionShape DrumRnn::attention_shape() const {
+  return {shape_.input_size(), shape_.layer_sizes[0], shape_.attn_length};
+}
+
+AttentionParams DrumRnn::attention_params() const {
+  return {data(attn_[0]), data(attn_[1]), data(kernel_[0]), data(bias_[0]), data(attn_[2]),
+          data(attn_[3]), data(attn_[4]), data(attn_[5]),  data(attn_[6]),  data(attn_[7])};
+}
+
+AttentionGrads DrumRnn::attention_grads(ParamBuffer& g) const {
+  auto at = [&](size_t index) { return g.view(index).data(); };
+  return {at(attn_[0]), at(attn_[1]), at(kernel_[0]), at(bias_[0]), at(attn_[2]),
+          at(attn_[3]), at(attn_[4]), at(attn_[5]),  at(attn_[6]),  at(attn_[7])};
+}
+
 size_t DrumRnn::state_size() const {
   size_t n = 0;
   for (int h : shape_.layer_sizes) n += 2 * size_t(h);
+  if (has_attention()) n += size_t(shape_.layer_sizes[0]) * (1 + 2 * size_t(shape_.attn_length));
   return n;
 }
 
@@ -68,6 +112,26 @@ DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_
     max_h = std::max(max_h, H);
   }
   scratch_.resize(size_t(max_streams) * 4 * max_h);
+  if (model.has_attention()) {
+    const AttentionShape a = model.attention_shape();
+    const size_t A = a.units, L = a.length;
+    attns_.assign(size_t(max_streams) * A, 0.0f);
+    window_.assign(size_t(max_streams) * L * A, 0.0f);
+    features_.assign(size_t(max_streams) * L * A, 0.0f);
+    attn_out_.assign(size_t(max_streams) * A, 0.0f);
+    head_.assign(max_streams, 0);
+    attn_scratch_.resize(attention_step_scratch(a, max_streams));
+    if (half_weights) {
+      const AttentionParams p = model.attention_params();
+      const size_t in = a.in;
+      attn_half_.push_back(to_half(p.in_kernel, (in + A) * in));
+      attn_half_.push_back(to_half(p.attn_w, A * A));
+      attn_half_.push_back(to_half(p.query_kernel, 2 * A * A));
+      attn_half_.push_back(to_half(p.out_kernel, 2 * A * A));
+      attn_half_kernels_ = {attn_half_[0].data(), kernel_half_[0].data(), attn_half_[1].data(), attn_half_[2].data(),
+                            attn_half_[3].data()};
+    }
+  }
   input_rows_.clear(model.shape().input_size());
   input_rows_.row_start.reserve(max_streams + 1);
   input_rows_.index.reserve(size_t(max_streams) * (1 + model.shape().config->counter_bits));
@@ -77,6 +141,10 @@ DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_
 void DrumRnnStepper::reset() {
   for (auto& c : c_) std::fill(c.begin(), c.end(), 0.0f);
   for (auto& h : h_) std::fill(h.begin(), h.end(), 0.0f);
+  std::fill(attns_.begin(), attns_.end(), 0.0f);
+  std::fill(window_.begin(), window_.end(), 0.0f);
+  std::fill(features_.begin(), features_.end(), 0.0f);
+  std::fill(head_.begin(), head_.end(), 0);
 }
 
 void DrumRnnStepper::check_stream(int stream) const {
@@ -93,25 +161,56 @@ void DrumRnnStepper::copy_state(int from, int to) {
     std::memcpy(c_[l].data() + to * H, c_[l].data() + from * H, H * sizeof(float));
     std::memcpy(h_[l].data() + to * H, h_[l].data() + from * H, H * sizeof(float));
   }
+  if (model_.has_attention()) {
+    const size_t A = model_.shape().layer_sizes[0], LA = A * model_.shape().attn_length;
+    std::memcpy(attns_.data() + to * A, attns_.data() + from * A, A * sizeof(float));
+    std::memcpy(window_.data() + to * LA, window_.data() + from * LA, LA * sizeof(float));
+    std::memcpy(features_.data() + to * LA, features_.data() + from * LA, LA * sizeof(float));
+    head_[to] = head_[from];
+  }
 }
 
 void DrumRnnStepper::get_state(int stream, float* out) const {
   check_stream(stream);
+  const size_t A = model_.shape().layer_sizes[0], L = model_.shape().attn_length;
+  // The ring read out oldest slot first.
+  auto ring_out = [&](const std::vector<float>& ring, float* dst) {
+    const size_t head = size_t(head_[stream]);
+    const float* src = ring.data() + stream * L * A;
+    dst = std::copy_n(src + head * A, (L - head) * A, dst);
+    return std::copy_n(src, head * A, dst);
+  };
   for (int l = 0; l < model_.layers(); ++l) {
     const size_t H = model_.shape().layer_sizes[l];
     out = std::copy_n(c_[l].data() + stream * H, H, out);
     out = std::copy_n(h_[l].data() + stream * H, H, out);
+    if (l == 0 && model_.has_attention()) {
+      out = std::copy_n(attns_.data() + stream * A, A, out);
+      out = ring_out(window_, out);
+    }
   }
+  if (model_.has_attention()) ring_out(features_, out);
 }
 
 void DrumRnnStepper::set_state(int stream, const float* in) {
   check_stream(stream);
+  const size_t A = model_.shape().layer_sizes[0], LA = A * model_.shape().attn_length;
   for (int l = 0; l < model_.layers(); ++l) {
     const size_t H = model_.shape().layer_sizes[l];
     std::copy_n(in, H, c_[l].data() + stream * H);
     in += H;
     std::copy_n(in, H, h_[l].data() + stream * H);
     in += H;
+    if (l == 0 && model_.has_attention()) {
+      std::copy_n(in, A, attns_.data() + stream * A);
+      in += A;
+      std::copy_n(in, LA, window_.data() + stream * LA);
+      in += LA;
+    }
+  }
+  if (model_.has_attention()) {
+    std::copy_n(in, LA, features_.data() + stream * LA);
+    head_[stream] = 0;
   }
 }
 
@@ -144,6 +243,14 @@ void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, f
   const bool half = n == 1 && !fc_half_.empty();
   for (int l = 0; l < model_.layers(); ++l) {
     const LstmShape s = model_.layer_shape(l);
+    if (l == 0 && model_.has_attention()) {
+      const AttentionStreams st{c_[0].data(), h_[0].data(), attns_.data(), window_.data(), features_.data(),
+                                head_.data()};
+      attention_step(model_.attention_shape(), model_.attention_params(), half ? &attn_half_kernels_ : nullptr, x, n,
+                     st, attn_out_.data(), attn_scratch_.data());
+      x = LstmInput{attn_out_.data(), nullptr};
+      continue;
+    }
     if (half)
       lstm_step_half(s, model_.data(model_.kernel_index(l)), kernel_half_[l].data(), model_.data(model_.bias_index(l)),
                      x, c_[l].data(), h_[l].data(), scratch_.data());

@@ -1,10 +1,12 @@
-// The drum RNN: stacked LSTM layers (ml/lstm.h) then a linear layer to the config's classes.
+// The drum RNN: stacked LSTM layers (ml/lstm.h) then a linear layer to the config's classes. With
+// attn_length > 0 the first layer is wrapped in Magenta's attention cell (ml/attention.h).
 // Parameters use TensorFlow's variable names, so a Magenta checkpoint maps onto them one to one.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "ml/attention.h"
 #include "ml/lstm.h"
 #include "ml/param_table.h"
 #include "music/drum_encoding.h"
@@ -14,6 +16,7 @@ namespace drumrnn {
 struct DrumRnnShape {
   const DrumConfig* config = nullptr;
   std::vector<int> layer_sizes;
+  int attn_length = 0;  // > 0: Magenta's AttentionCellWrapper around layer 0
   int input_size() const { return config->input_size; }
   int num_classes() const { return config->num_classes; }
 };
@@ -24,7 +27,7 @@ class DrumRnn {
   DrumRnn(const DrumRnn&) = delete;
   DrumRnn& operator=(const DrumRnn&) = delete;
 
-  // TensorFlow's defaults: Glorot-uniform kernels, zero biases.
+  // TensorFlow's defaults: Glorot-uniform kernels (attn_w and attn_v too), zero biases.
   void init_glorot(uint64_t seed);
 
   const DrumRnnShape& shape() const { return shape_; }
@@ -33,14 +36,21 @@ class DrumRnn {
   const ParamBuffer& params() const { return params_; }
 
   int layers() const { return static_cast<int>(shape_.layer_sizes.size()); }
+  // Layer l's LSTM (with attention, layer 0's LSTM is fed the attention's input projection, whose
+  // width is the layer input's: the shape is the same).
   LstmShape layer_shape(int l) const;
+  bool has_attention() const { return shape_.attn_length > 0; }
+  AttentionShape attention_shape() const;
+  AttentionParams attention_params() const;             // valid when has_attention()
+  AttentionGrads attention_grads(ParamBuffer& grads) const;  // the same views in a gradient buffer
   size_t kernel_index(int l) const { return kernel_[l]; }
   size_t bias_index(int l) const { return bias_[l]; }
   size_t fc_weights_index() const { return fc_w_; }
   size_t fc_biases_index() const { return fc_b_; }
   const float* data(size_t index) const { return params_.view(index).data(); }
 
-  // Floats of recurrent state per stream: c and h for every layer.
+  // Floats of recurrent state per stream: c and h for every layer, plus the attention's state (see
+  // ml/attention.h for the layout).
   size_t state_size() const;
 
  private:
@@ -49,6 +59,8 @@ class DrumRnn {
   ParamBuffer params_;
   std::vector<size_t> kernel_, bias_;
   size_t fc_w_ = 0, fc_b_ = 0;
+  // Attention tensors: in kernel, in bias, attn_w, attn_v, query kernel, query bias, out kernel, out bias.
+  std::vector<size_t> attn_;
 };
 
 // Inference for n independent streams, one step at a time (generation, beam search, live play).
@@ -79,6 +91,12 @@ class DrumRnnStepper {
   const DrumRnn& model_;
   int max_streams_;
   std::vector<std::vector<float>> c_, h_;  // per layer, [max_streams, H]
+  // Attention state (empty without attention): attns [max_streams, A], window and cached keys
+  // [max_streams, L, A], ring heads, and the layer's output [max_streams, A].
+  std::vector<float> attns_, window_, features_, attn_out_, attn_scratch_;
+  std::vector<int> head_;
+  std::vector<std::vector<uint16_t>> attn_half_;  // in, attn_w, query, out kernels; empty unless half_weights
+  AttentionHalfKernels attn_half_kernels_;
   std::vector<float> scratch_;             // [max_streams, 4 * max H]
   std::vector<std::vector<uint16_t>> kernel_half_;  // per layer, empty unless half_weights
   std::vector<uint16_t> fc_half_;

@@ -155,10 +155,9 @@ void validate_hparams(const HParams& h) {
     if (s <= 0) throw HParamsError("hparams: rnn_layer_sizes must be positive, got " + std::to_string(s));
   if (!(h.dropout_keep_prob > 0.0f && h.dropout_keep_prob <= 1.0f))
     throw HParamsError("hparams: dropout_keep_prob must be in (0, 1], got " + float_text(h.dropout_keep_prob));
-  if (h.attn_length > 0)
-    throw HParamsError("hparams: attn_length=" + std::to_string(h.attn_length) +
-                       ": attention is not supported, see README (use attn_length=0)");
-  if (h.attn_length < 0) throw HParamsError("hparams: attn_length must be 0, got " + std::to_string(h.attn_length));
+  // Magenta: 0 = no attention, > 0 = an attention window of that many steps around layer 0.
+  if (h.attn_length < 0)
+    throw HParamsError("hparams: attn_length must be 0 (off) or positive, got " + std::to_string(h.attn_length));
   // tf_slim treats clip_norm <= 0 as "no clipping"; we require a real threshold rather than carry
   // that special case into every trainer.
   if (!(h.clip_norm > 0.0f)) throw HParamsError("hparams: clip_norm must be positive, got " + float_text(h.clip_norm));

@@ -29,7 +29,7 @@ HParams default_hparams(const std::string& config);
 // Applies Magenta-syntax overrides to `base` and validates the result.
 HParams parse_hparams(const std::string& text, HParams base);
 
-// Throws HParamsError when a value is out of range (sizes <= 0, keep prob outside (0,1], attention).
+// Throws HParamsError when a value is out of range (sizes <= 0, keep prob outside (0,1], attn_length < 0).
 void validate_hparams(const HParams& h);
 
 // All fields in parse_hparams syntax; parse_hparams(hparams_to_string(h), any) == h.

@@ -37,9 +37,9 @@ void input_projection(const LstmShape& s, const float* kernel, const float* bias
   }
 }
 
-// Gate activations and the new cell state for n rows; G is overwritten with the activations.
-// c_prev may be null (first step: zero state) and may equal c (in-place step); tanh_c may be null.
-DRUMRNN_CLONES_AVX2 void cell_update(int H, int n, float* G, const float* c_prev,
+}  // namespace
+
+DRUMRNN_CLONES_AVX2 void lstm_cell_update(int H, int n, float* G, const float* c_prev,
                                                                       float* c, float* tanh_c, float* h) {
   for (int r = 0; r < n; ++r) {
     float* g = G + size_t(r) * 4 * H;
@@ -67,9 +67,7 @@ DRUMRNN_CLONES_AVX2 void cell_update(int H, int n, float* G, const float* c_prev
   }
 }
 
-// dG for n rows of one step, given dh (already summed over output and recurrence) and dc_rec.
-// Writes dc_rec := dc · f for the previous step.
-DRUMRNN_CLONES_AVX2 void cell_backward(int H, int n, const float* gates,
+DRUMRNN_CLONES_AVX2 void lstm_cell_backward(int H, int n, const float* gates,
                                                                         const float* tanh_c, const float* c_prev,
                                                                         const float* dh, float* dc_rec, float* dG) {
   for (int r = 0; r < n; ++r) {
@@ -91,8 +89,6 @@ DRUMRNN_CLONES_AVX2 void cell_backward(int H, int n, const float* gates,
     }
   }
 }
-
-}  // namespace
 
 void lstm_forward(const LstmShape& s, const float* kernel, const float* bias, const LstmInput& x,
                   const PackedBatch& b, const float* dropout_mask, LstmCache& cache) {
@@ -116,7 +112,7 @@ void lstm_forward(const LstmShape& s, const float* kernel, const float* bias, co
                   G4, 1.0f, G, G4);
       c_prev = cache.c.data() + size_t(p0) * H;
     }
-    cell_update(H, n, G, c_prev, cache.c.data() + size_t(r0) * H, cache.tanh_c.data() + size_t(r0) * H,
+    lstm_cell_update(H, n, G, c_prev, cache.c.data() + size_t(r0) * H, cache.tanh_c.data() + size_t(r0) * H,
                 cache.h.data() + size_t(r0) * H);
   }
   if (dropout_mask) {
@@ -148,7 +144,7 @@ void lstm_backward(const LstmShape& s, const float* kernel, const LstmInput& x, 
     std::fill(dc_rec.begin() + size_t(n_next) * H, dc_rec.begin() + size_t(n) * H, 0.0f);
     const float* c_prev = t > 0 ? cache.c.data() + size_t(b.offsets[t - 1]) * H : nullptr;
     float* dG_t = dG.data() + size_t(r0) * G4;
-    cell_backward(H, n, cache.gates.data() + size_t(r0) * G4, cache.tanh_c.data() + size_t(r0) * H, c_prev, dh_t,
+    lstm_cell_backward(H, n, cache.gates.data() + size_t(r0) * G4, cache.tanh_c.data() + size_t(r0) * H, c_prev, dh_t,
                   dc_rec.data(), dG_t);
     if (t > 0)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, H, G4, 1.0f, dG_t, G4, W_h, G4, 0.0f, dh_rec.data(), H);
@@ -191,7 +187,7 @@ void lstm_step(const LstmShape& s, const float* kernel, const float* bias, const
   else
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, G4, H, 1.0f, h, H, W_h, G4, 1.0f, scratch, G4);
   // In place: c is both the previous and the new state, row by row.
-  cell_update(H, n, scratch, c, c, nullptr, h);
+  lstm_cell_update(H, n, scratch, c, c, nullptr, h);
 }
 
 void lstm_step_half(const LstmShape& s, const float* kernel, const uint16_t* kernel_half, const float* bias,
@@ -204,7 +200,7 @@ void lstm_step_half(const LstmShape& s, const float* kernel, const uint16_t* ker
     half_gemv_accumulate(kernel_half, x.dense, s.in, G4, scratch);
   }
   half_gemv_accumulate(kernel_half + size_t(s.in) * G4, h, H, G4, scratch);
-  cell_update(H, 1, scratch, c, c, nullptr, h);
+  lstm_cell_update(H, 1, scratch, c, c, nullptr, h);
 }
 
 }  // namespace drumrnn

@@ -54,4 +54,13 @@ void lstm_step(const LstmShape& s, const float* kernel, const float* bias, const
 void lstm_step_half(const LstmShape& s, const float* kernel, const uint16_t* kernel_half, const float* bias,
                     const LstmInput& x, float* c, float* h, float* scratch);
 
+// The cell's element-wise maths, for layers that do their own GEMMs (ml/attention.cpp).
+// Update: G [n, 4H] holds the pre-activations and is overwritten with the activations; c_prev may
+// be null (zero state) and may equal c (in place); tanh_c may be null.
+void lstm_cell_update(int H, int n, float* G, const float* c_prev, float* c, float* tanh_c, float* h);
+// Backward: dG [n, 4H] from dh (summed over every use of h) and dc_rec (the cell-state gradient from
+// the next step plus any other use of c); writes dc_rec := dc · f for the previous step.
+void lstm_cell_backward(int H, int n, const float* gates, const float* tanh_c, const float* c_prev,
+                        const float* dh, float* dc_rec, float* dG);
+
 }  // namespace drumrnn

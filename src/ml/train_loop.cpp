@@ -151,6 +151,10 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
       throw std::invalid_argument(o.run_dir + " holds a model with rnn_layer_sizes=" +
                                   layers_text(m.hparams.rnn_layer_sizes) + ", --hparams asks for " +
                                   layers_text(hp.rnn_layer_sizes) + " (use a new --run_dir)");
+    if (m.model->shape().attn_length != hp.attn_length)
+      throw std::invalid_argument(o.run_dir + " holds a model with attn_length=" +
+                                  std::to_string(m.model->shape().attn_length) + ", --hparams asks for " +
+                                  std::to_string(hp.attn_length) + " (use a new --run_dir)");
     model = std::move(m.model);
     step = m.step;
   } else if (!o.init_model.empty()) {
@@ -158,9 +162,12 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
     if (m.hparams.rnn_layer_sizes != hp.rnn_layer_sizes)
       throw std::invalid_argument(o.init_model + " has rnn_layer_sizes=" + layers_text(m.hparams.rnn_layer_sizes) +
                                   ", --hparams asks for " + layers_text(hp.rnn_layer_sizes));
+    if (m.model->shape().attn_length != hp.attn_length)
+      throw std::invalid_argument(o.init_model + " has attn_length=" + std::to_string(m.model->shape().attn_length) +
+                                  ", --hparams asks for " + std::to_string(hp.attn_length));
     model = std::move(m.model);  // Adam starts afresh, at step 0 of this run
   } else {
-    model = std::make_unique<DrumRnn>(DrumRnnShape{&config, hp.rnn_layer_sizes});
+    model = std::make_unique<DrumRnn>(DrumRnnShape{&config, hp.rnn_layer_sizes, hp.attn_length});
     model->init_glorot(o.seed);
   }
   // Dropout masks are keyed on the seed and Adam's step, which the checkpoint restores.

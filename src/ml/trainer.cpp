@@ -18,6 +18,12 @@ std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const Train
                                       std::string* choice) {
   if (choice) choice->clear();
   if (device == Device::cpu) return std::make_unique<CpuTrainer>(model, options, options.threads);
+  if (model.has_attention()) {  // the cuDNN trainer runs plain LSTM stacks only
+    if (device == Device::cuda)
+      throw DeviceError("--device cuda: attention (attn_length > 0) trains on the CPU only; use --device cpu");
+    if (choice) *choice = "--device auto: attention trains on the CPU only, so training on the CPU";
+    return std::make_unique<CpuTrainer>(model, options, options.threads);
+  }
 #ifdef DRUMRNN_HAVE_CUDA
   std::string why;
   const bool have_gpu = cuda_trainer_available(model, why);
