@@ -18,6 +18,8 @@ Command add_train_command(CLI::App& app);
 Command add_generate_command(CLI::App& app);
 Command add_evaluate_command(CLI::App& app);
 Command add_export_model_command(CLI::App& app);
+Command add_import_magenta_command(CLI::App& app);
+Command add_export_magenta_command(CLI::App& app);
 Command add_live_command(CLI::App& app);
 Command add_render_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);

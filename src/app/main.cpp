@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       add_evaluate_command(app),
       add_generate_command(app),
       add_export_model_command(app),
+      add_import_magenta_command(app),
+      add_export_magenta_command(app),
       add_live_command(app),
       add_render_command(app),
       add_devices_command(app),

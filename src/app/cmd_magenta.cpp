@@ -1,0 +1,129 @@
+// drumrnn import-magenta / export-magenta: Magenta drums_rnn checkpoints (a training run's TF V2
+// checkpoint) and generator bundles (.mag) to drumrnn model files and back.
+#include <cstdio>
+#include <filesystem>
+
+#include "app/commands.h"
+#include "ml/checkpoint.h"
+#include "ml/default_model.h"
+#include "ml/magenta_bundle.h"
+#include "ml/magenta_model.h"
+#include "ml/magenta_metagraph.h"
+
+namespace drumrnn {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string layers_text(const std::vector<int>& layers) {
+  std::string s = "[";
+  for (size_t i = 0; i < layers.size(); ++i) s += (i ? "," : "") + std::to_string(layers[i]);
+  return s + "]";
+}
+
+// A Magenta run directory keeps its checkpoints in RUN/train; a bare train folder works too.
+std::string checkpoint_in_run_dir(const std::string& run_dir) {
+  const fs::path train = fs::path(run_dir) / "train";
+  std::error_code ec;
+  if (fs::exists(train / "checkpoint", ec)) return latest_tf_checkpoint(train.string());
+  if (fs::exists(fs::path(run_dir) / "checkpoint", ec)) return latest_tf_checkpoint(run_dir);
+  throw TfFormatError(run_dir + ": no TensorFlow checkpoint (no " + (train / "checkpoint").string() + ")");
+}
+
+}  // namespace
+
+Command add_import_magenta_command(CLI::App& app) {
+  auto* sub = app.add_subcommand("import-magenta", "Magenta drums_rnn checkpoint or .mag bundle -> drumrnn model file");
+  struct Options {
+    std::string run_dir, checkpoint, bundle_file, output, config, hparams;
+  };
+  auto o = std::make_shared<Options>();
+  auto* run = sub->add_option("--run_dir", o->run_dir, "a Magenta run: the newest checkpoint in RUN/train (its `checkpoint` file)");
+  auto* ckpt = sub->add_option("--checkpoint_file", o->checkpoint, "a checkpoint prefix, e.g. RUN/train/model.ckpt-100")->excludes(run);
+  sub->add_option("--bundle_file", o->bundle_file, "a Magenta generator bundle (.mag)")->excludes(run)->excludes(ckpt);
+  sub->add_option("--output", o->output, "the drumrnn model file to write (.safetensors, atomically)")->required();
+  sub->add_option("--config", o->config, "drum_kit or one_drum (default: from the bundle or the input width)");
+  sub->add_option("--hparams", o->hparams, "Magenta syntax: the run's training hparams to record (layer sizes come from the file)");
+  return {sub, [=] {
+            std::string where, config = o->config;
+            TfVariables vars;
+            std::map<std::string, std::string> extra;
+            if (!o->bundle_file.empty()) {
+              where = o->bundle_file;
+              const MagentaBundle b = read_magenta_bundle(where);
+              const std::string id = drums_config_from_bundle_id(b.generator_id, where);
+              if (!config.empty() && config != id)
+                throw TfFormatError(where + " is a " + id + " bundle, but --config is " + config);
+              config = id;
+              vars = read_tf_checkpoint_v1(b.checkpoint, where);
+              if (!b.bundle_description.empty()) extra["magenta_bundle_description"] = b.bundle_description;
+            } else if (!o->run_dir.empty() || !o->checkpoint.empty()) {
+              where = o->checkpoint.empty() ? checkpoint_in_run_dir(o->run_dir) : o->checkpoint;
+              vars = read_tf_checkpoint_v2(where);
+            } else {
+              throw std::invalid_argument("give --run_dir, --checkpoint_file or --bundle_file");
+            }
+            MagentaModel m = model_from_magenta(vars, where, config, o->hparams);
+            extra["imported_from"] = fs::path(where).filename().string();
+            extra["imported_with"] = "drumrnn import-magenta";
+            save_model(o->output, *m.loaded.model, m.loaded.hparams, m.loaded.step, m.adam.get(), extra);
+            std::printf("wrote %s (%s, rnn_layer_sizes=%s, step %lld, %zu parameters%s) from %s\n", o->output.c_str(),
+                        m.loaded.model->shape().config->name, layers_text(m.loaded.hparams.rnn_layer_sizes).c_str(),
+                        (long long)m.loaded.step, m.loaded.model->table().total(),
+                        m.adam ? ", with Adam's state: train can resume from it" : "", where.c_str());
+            return 0;
+          }};
+}
+
+Command add_export_magenta_command(CLI::App& app) {
+  auto* sub = app.add_subcommand("export-magenta", "drumrnn model -> Magenta drums_rnn run directory or .mag bundle");
+  struct Options {
+    std::string model, run_dir, bundle_file, description;
+  };
+  auto o = std::make_shared<Options>();
+  sub->add_option("--model", o->model, "a drumrnn model or checkpoint (.safetensors; default: the shipped Groove model)");
+  auto* run = sub->add_option("--run_dir", o->run_dir, "write RUN/train/model.ckpt-STEP.{index,data-00000-of-00001} and RUN/train/checkpoint");
+  sub->add_option("--bundle_file", o->bundle_file, "write a .mag bundle for drums_rnn_generate --bundle_file")->excludes(run);
+  sub->add_option("--bundle_description", o->description, "the bundle's description");
+  return {sub, [=] {
+            if (o->run_dir.empty() == o->bundle_file.empty()) throw std::invalid_argument("give --run_dir or --bundle_file");
+            const std::string path = resolve_model_path("", o->model);
+            AdamState* adam = nullptr;
+            LoadedModel m = load_model(path);
+            std::unique_ptr<AdamState> state;
+            if (m.metadata.count("adam_step")) {
+              state = std::make_unique<AdamState>(m.model->table());
+              restore_optimizer(path, *state);
+              adam = state.get();
+            }
+            const std::string config = m.model->shape().config->name;
+            const std::string magenta_hparams = "rnn_layer_sizes=" + layers_text(m.hparams.rnn_layer_sizes) +
+                                                ",attn_length=" + std::to_string(m.hparams.attn_length);
+            if (!o->run_dir.empty()) {
+              const fs::path train = fs::path(o->run_dir) / "train";
+              fs::create_directories(train);
+              const std::string name = "model.ckpt-" + std::to_string(m.step);
+              write_tf_checkpoint_v2((train / name).string(), magenta_from_model(*m.model, m.step, adam));
+              write_tf_checkpoint_state(train.string(), name);
+              std::printf("wrote %s (%s, step %lld%s); Magenta generates from it with\n"
+                          "  drums_rnn_generate --config=%s --run_dir=%s --hparams=\"%s\"\n",
+                          (train / name).string().c_str(), config.c_str(), (long long)m.step,
+                          adam ? ", with Adam's state" : "", config.c_str(), o->run_dir.c_str(), magenta_hparams.c_str());
+            } else {
+              MagentaBundle b;
+              b.generator_id = config;
+              b.generator_description = magenta_config_description(config);
+              b.bundle_description = o->description;
+              b.checkpoint = write_tf_checkpoint_v1(magenta_model_variables(*m.model));
+              b.metagraph = magenta_generate_metagraph(*m.model);
+              write_magenta_bundle(o->bundle_file, b);
+              std::printf("wrote %s (%s, rnn_layer_sizes=%s); Magenta generates from it with\n"
+                          "  drums_rnn_generate --bundle_file=%s\n",
+                          o->bundle_file.c_str(), config.c_str(), layers_text(m.hparams.rnn_layer_sizes).c_str(),
+                          o->bundle_file.c_str());
+            }
+            return 0;
+          }};
+}
+
+}  // namespace drumrnn
