@@ -32,9 +32,14 @@ std::unique_ptr<Trainer> make_trainer(Device device, DrumRnn& model, const Train
     return make_cuda_trainer(model, options);
   }
   if (have_gpu) {
-    auto trainer = make_cuda_trainer(model, options);
-    if (choice) *choice = "--device auto: training on the GPU";
-    return trainer;
+    try {
+      auto trainer = make_cuda_trainer(model, options);
+      if (choice) *choice = "--device auto: training on the GPU";
+      return trainer;
+    } catch (const std::runtime_error& e) {
+      // A GPU that cannot take this model (memory, a cuDNN refusal): the CPU trains it the same way.
+      why = std::string("the GPU trainer failed (") + e.what() + ")";
+    }
   }
 #else
   const std::string why = "this drumrnn was built without CUDA (nvcc and cuDNN were not found)";
