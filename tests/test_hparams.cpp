@@ -93,7 +93,8 @@ TEST_CASE("hparams reject bad names and values with one-line messages", "[ml]") 
   rejects("dropout_keep_prob=nan", "a finite number");
   rejects("dropout_keep_prob=abc", "a finite number");
   rejects("learning_rate=1e-3x", "a finite number");
-  rejects("attn_length=32", "attention is not supported, see README");
+  CHECK(parse_hparams("attn_length=32", HParams{}).attn_length == 32);  // Magenta's attention window
+  rejects("attn_length=-1", "attn_length must be 0 (off) or positive");
   rejects("residual_connections=yes", "true or false");
   rejects("batch_size", "expected name=value");
   rejects("batch_size=1,,clip_norm=2", "expected name=value");
