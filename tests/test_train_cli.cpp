@@ -263,7 +263,7 @@ TEST_CASE("bad model, primer, steps and data inputs are one-line errors", "[ml]"
   }
 }
 
-TEST_CASE("--device auto says which device it chose", "[ml]") {
+TEST_CASE("train: --device auto says which device it chose", "[ml]") {
   test::TempDir dir;
   write_dataset(repeating_dataset(drum_config("drum_kit"), 2), dir.str("kit.tfrecord"));
   const auto r = test::run_drumrnn({"train", "--run_dir", dir.str("run"), "--sequence_example_file",
