@@ -2,7 +2,8 @@
 // pinned core with single-threaded BLAS, for drum_kit [64,64] and [256,256,256] with Glorot weights;
 // and, when a Python with torch is found, the same batch-1 step in PyTorch (bench/pytorch_generator.py).
 //
-//   bench_generator [--steps 20000] [--warmup 2000] [--cpu N] [--python PYTHON | --no-pytorch]
+//   bench_generator [--steps 20000] [--warmup 2000] [--cpu N] [--attn_length 32] [--python PYTHON | --no-pytorch]
+// --attn_length adds a row with Magenta's attention cell around layer 0 beside each plain one.
 //
 // PYTHON defaults to $TORCH_PYTHON, else python3. --cpu defaults to the last CPU.
 #include "bench_common.h"
@@ -48,7 +49,7 @@ void print_row(const std::string& impl, const std::string& layers, const Latency
 int main(int argc, char** argv) {
   using drumrnn::bench::cpu_model;
   using drumrnn::bench::shell_quote;
-  int steps = 20000, warmup = 2000;
+  int steps = 20000, warmup = 2000, attn_length = 0;
   int cpu = int(std::max(1u, std::thread::hardware_concurrency())) - 1;
   bool pytorch = true;
   std::string python = std::getenv("TORCH_PYTHON") ? std::getenv("TORCH_PYTHON") : "python3";
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
     else if (has_value && a == "--steps") steps = std::max(1, std::atoi(argv[++i]));
     else if (has_value && a == "--warmup") warmup = std::atoi(argv[++i]);
     else if (has_value && a == "--cpu") cpu = std::atoi(argv[++i]);
+    else if (has_value && a == "--attn_length") attn_length = std::max(0, std::atoi(argv[++i]));
     else if (has_value && a == "--python") python = argv[++i];
     else {
       std::fprintf(stderr, "usage: see the comment at the top of bench/bench_generator.cpp\n");
@@ -88,8 +90,9 @@ int main(int argc, char** argv) {
 
   const std::vector<std::vector<int>> shapes = {{64, 64}, {256, 256, 256}};
   const DrumConfig& c = drum_config("drum_kit");
-  for (const auto& layers : shapes) {
-    auto model = std::make_shared<DrumRnn>(DrumRnnShape{&c, layers});
+  for (const auto& layers : shapes)
+   for (int attn : attn_length > 0 ? std::vector<int>{0, attn_length} : std::vector<int>{0}) {
+    auto model = std::make_shared<DrumRnn>(DrumRnnShape{&c, layers, attn});
     model->init_glorot(1);
     Generator gen(model, 1);
     int sink = 0;
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
     std::string name;
     for (int h : layers) name += (name.empty() ? "[" : ",") + std::to_string(h);
     name += "]";
+    if (attn > 0) name += " attn " + std::to_string(attn);
     print_row("drumrnn Generator::step", name, summarize(us));
     if (sink == -1) std::printf("\n");  // keeps the calls observable
     std::fflush(stdout);
