@@ -15,6 +15,7 @@
 
 #ifdef DRUMRNN_HAVE_CUDA
 #include "style/cuda/gpu_style.h"
+#include "style/style_loss.h"
 
 namespace {
 
@@ -127,6 +128,23 @@ TEST_CASE("GPU style: loss and gradient agree with a double-precision CPU refere
   std::vector<float> again(p.x.size(), kPoison);
   CHECK(loss.evaluate(p.x.data(), again.data()) == got);
   CHECK(again == grad);
+}
+
+TEST_CASE("GPU style: loss and gradient agree with the CPU path's CpuStyleLoss on the same weights", "[gpu][style]") {
+  Problem p;
+  StyleLoss gpu_loss(p.shape(), p.w.data(), {p.content.data(), p.t}, {{p.style.data(), p.ts}});
+  drumrnn::style::CpuStyleLoss cpu_loss({p.c, p.f, p.k, p.alpha}, p.w, {p.content.data(), p.t}, {{p.style.data(), p.ts}});
+  std::vector<float> g_gpu(p.x.size(), kPoison), g_cpu(p.x.size(), kPoison);
+  const double l_gpu = gpu_loss.evaluate(p.x.data(), g_gpu.data());
+  const double l_cpu = cpu_loss.evaluate(p.x.data(), g_cpu.data());
+  CHECK(std::fabs(l_gpu - l_cpu) <= 1e-4 * std::fabs(l_cpu));
+  double scale = 0;
+  for (float v : g_cpu) scale = std::max(scale, double(std::fabs(v)));
+  REQUIRE(scale > 0);
+  for (size_t i = 0; i < g_gpu.size(); ++i) {
+    INFO("element " << i);
+    REQUIRE(std::fabs(g_gpu[i] - g_cpu[i]) <= 1e-4 * scale);
+  }
 }
 
 TEST_CASE("GPU style: with TF32 allowed the loss and gradient stay within TF32's precision", "[gpu][style]") {
