@@ -68,8 +68,8 @@ int run_style(StyleOptions& o) {
   const auto audio = style::resample(r.audio, s.sample_rate, content_info.source_rate);
   style::write_mono_wav(o.output, audio, content_info.source_rate);
   if (!o.spectrograms.empty()) {
-    float top = *std::max_element(r.content_spectrogram.begin(), r.content_spectrogram.end());
-    for (const auto& x : r.style_spectrograms) top = std::max(top, *std::max_element(x.begin(), x.end()));
+    float top = style::spectrogram_scale(r.content_spectrogram);
+    for (const auto& x : r.style_spectrograms) top = std::max(top, style::spectrogram_scale(x));
     const std::filesystem::path dir(o.spectrograms);
     style::write_spectrogram_png((dir / "content.png").string(), r.content_spectrogram, r.frames, r.bins, top);
     for (size_t i = 0; i < r.style_spectrograms.size(); ++i)
