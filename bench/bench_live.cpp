@@ -33,6 +33,7 @@
 
 #include "bench_common.h"
 #include "jack_fixture.h"
+#include "scheduling_probe.h"
 #include "ml/checkpoint.h"
 #include "ml/drum_rnn.h"
 #include "music/drum_encoding.h"
@@ -72,6 +73,7 @@ struct Row {
   uint64_t xruns = 0, late_steps = 0, steps = 0, notes = 0, sender_late = 0;
   Jitter native, sender, rival;
   std::string notes_on_priority;
+  std::string platform;  // what the machine did to a real-time thread meanwhile
 };
 
 // RtMidi output behind the engine's sink interface (as cmd_live does).
@@ -200,6 +202,7 @@ Row run_period(int period, const Options& o, const std::shared_ptr<const DrumRnn
   generation.start_threads();
   backend.set_frame_clock(&frame_clock);
   backend.start(engine, false, "", &jack_midi);
+  test::SchedulingProbe probe(double(period) / kRate);
   const std::string sender_name = find_port(backend, "drumrnn-sender"), rival_name = find_port(backend, "rtmidi-rival");
   if (!rx_native.connect(backend.name() + ":midi_out", "midi_in") ||
       !rx_native.connect(backend.name() + ":out_left", "in_left") ||
@@ -242,6 +245,8 @@ Row run_period(int period, const Options& o, const std::shared_ptr<const DrumRnn
   row.ok = true;
   row.load = engine.load();
   row.xruns = engine.xruns();
+  probe.stop();
+  row.platform = probe.describe();
   row.late_steps = snap.late_steps;
   row.steps = snap.steps_played;
   row.notes = snap.notes_played;
@@ -339,6 +344,7 @@ int main(int argc, char** argv) {
     std::printf("  xruns %llu   late steps %llu of %llu   notes %llu   MidiOutSender events >1 ms late %llu\n",
                 (unsigned long long)r.xruns, (unsigned long long)r.late_steps, (unsigned long long)r.steps,
                 (unsigned long long)r.notes, (unsigned long long)r.sender_late);
+    std::printf("  platform: %s\n", r.platform.c_str());
     std::printf("  %-40s %7s %9s %9s %9s\n", "MIDI clock jitter |interval-20.833ms|", "ticks", "p50 ms", "p99 ms",
                 "max ms");
     print_jitter("drumrnn:midi_out (native JACK MIDI)", r.native);

@@ -85,9 +85,11 @@ class JackServer {
     if (pid_ > 0) return up_;
     pid_ = fork();
     if (pid_ == 0) {
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      dup2(null, 2);
+      // DRUMRNN_JACKD_LOG=FILE keeps what jackd says (its xrun reports name the late client).
+      const char* log = std::getenv("DRUMRNN_JACKD_LOG");
+      const int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0644) : open("/dev/null", O_WRONLY);
+      dup2(out, 1);
+      dup2(out, 2);
       setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
       const std::string p = std::to_string(period_);
       execlp("jackd", "jackd", "-n", name_.c_str(), "-d", "dummy", "-r", "48000", "-p", p.c_str(), (char*)nullptr);

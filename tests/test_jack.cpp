@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "jack_fixture.h"
+#include "scheduling_probe.h"
 #include <jack/thread.h>  // after jack.h, which it needs
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
@@ -57,6 +58,7 @@ TEST_CASE("JACK: clock, Start/Stop and the generated notes reach another client 
   REQUIRE(receiver.ok());
   generation.start_threads();
   backend.start(engine, false, "", &jack_midi);
+  test::SchedulingProbe probe(double(backend.buffer_size()) / backend.sample_rate());
   REQUIRE(receiver.connect(backend.name() + ":midi_out", "midi_in"));
   REQUIRE(receiver.connect(backend.name() + ":out_left", "in_left"));
   REQUIRE(receiver.connect(backend.name() + ":out_right", "in_right"));
@@ -91,7 +93,12 @@ TEST_CASE("JACK: clock, Start/Stop and the generated notes reach another client 
     CHECK((notes[i].frame - ticks.front()) % 6000 == 0);
   }
   CHECK(receiver.peak() > 0.05f);  // the kit was heard
-  CHECK(engine.xruns() == 0);
+  probe.stop();
+  const auto load = engine.load();
+  INFO(probe.describe() << "; callback load p99 " << load.p99 * 100 << "%, max " << load.max * 100 << "%");
+  CHECK(load.p99 < 0.25);
+  if (probe.kept_deadlines()) CHECK(engine.xruns() == 0);
+  else WARN(engine.xruns() << " xruns not held against the engine: " << probe.describe());
   CHECK(engine.snapshot().late_steps == 0);
 }
 

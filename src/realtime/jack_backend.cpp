@@ -147,6 +147,11 @@ void JackBackend::shutdown_cb(void* arg) {
 
 int JackBackend::xrun_cb(void* arg) {
   auto* self = static_cast<JackBackend*>(arg);
+  const int64_t now = int64_t(jack_get_time());
+  const int64_t period_usecs = int64_t(1e6 * self->buffer_size_ / self->sample_rate_);
+  const bool same_xrun = self->last_xrun_usecs_ >= 0 && now - self->last_xrun_usecs_ < period_usecs;
+  if (!same_xrun) self->last_xrun_usecs_ = now;
+  if (same_xrun) return 0;
   if (Engine* engine = self->engine_.load(std::memory_order_acquire)) engine->note_xrun();
   return 0;
 }

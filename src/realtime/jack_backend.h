@@ -78,6 +78,10 @@ class JackBackend {
   FrameClock* frame_clock_ = nullptr;
   JackMidiSink* midi_sink_ = nullptr;
   std::atomic<bool> alive_{false};
+  // JACK 2 sends one xrun notification per client that was late in a cycle (six for one stalled
+  // cycle in bench_live); the engine counts cycles, so notifications within a period of the last
+  // counted one are the same xrun. Only the xrun callback's thread touches this.
+  int64_t last_xrun_usecs_ = -1;
   double sample_rate_ = 48000;
   int buffer_size_ = 0;
   std::string client_full_name_;
