@@ -133,6 +133,41 @@ TEST_CASE("Magenta's bundle (V1 checkpoint) imports to the same model", "[magent
   check_against_magenta(*from_bundle.loaded.model, "drum_kit_noattn.logits.safetensors");
 }
 
+TEST_CASE("Magenta's attention checkpoint (cell 0 wrapped) imports and gives Magenta's logits", "[magenta][attention]") {
+  const std::string prefix = (kFixtures / "one_drum_attn/train/model.ckpt-100").string();
+  const TfVariables vars = read_tf_checkpoint_v2(prefix);
+  MagentaModel m = model_from_magenta(vars, prefix, "", "attn_length=4");
+  CHECK(std::string(m.loaded.model->shape().config->name) == "one_drum");
+  CHECK(m.loaded.model->shape().attn_length == 4);
+  CHECK(m.loaded.hparams.attn_length == 4);
+  CHECK(m.loaded.hparams.rnn_layer_sizes == std::vector<int>{8, 8});
+  REQUIRE(m.adam);
+  const double worst = check_against_magenta(*m.loaded.model, "one_drum_attn.logits.safetensors");
+  WARN("attention: worst relative logit difference vs Magenta: " << worst);
+  // Exported back, every variable (the attention's and Adam's slots too) is Magenta's, bit for bit.
+  const TfVariables out = magenta_from_model(*m.loaded.model, m.loaded.step, m.adam.get());
+  REQUIRE(out.size() == vars.size());
+  for (const auto& [name, t] : vars) {
+    INFO(name);
+    REQUIRE(out.count(name));
+    CHECK(out.at(name).shape == t.shape);
+    if (!name.ends_with("_power")) CHECK(out.at(name).floats == t.floats);
+  }
+  // No variable holds the window length: one_drum has no default, so it must be given.
+  CHECK_THROWS_WITH(model_from_magenta(vars, prefix, ""), Catch::Contains(prefix) && Catch::Contains("attn_length=N"));
+  // A plain checkpoint with attn_length asked for is refused rather than silently run without it.
+  CHECK_THROWS_WITH(model_from_magenta(fixture_variables(), kPrefix, "", "attn_length=32"),
+                    Catch::Contains("no attention variables"));
+  TfVariables missing = vars;
+  missing.erase("rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/attn_v");
+  CHECK_THROWS_WITH(model_from_magenta(missing, prefix, "", "attn_length=4"),
+                    Catch::Contains("missing variable rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/attn_v"));
+  TfVariables shape = vars;
+  shape["rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/attn_w"].shape = {8, 8};
+  CHECK_THROWS_WITH(model_from_magenta(shape, prefix, "", "attn_length=4"),
+                    Catch::Contains("attention/attn_w has shape [8,8], expected [1,1,8,8]"));
+}
+
 TEST_CASE("V1 and V2 checkpoints round-trip every variable bit for bit", "[magenta]") {
   test::TempDir dir;
   MagentaModel m = model_from_magenta(fixture_variables(), kPrefix, "");
@@ -201,6 +236,49 @@ TEST_CASE("import-magenta: run_dir and bundle to a model that generate, evaluate
   INFO(r.out);
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("resuming at step 100") && Catch::Contains("stopped at step 102"));
+}
+
+TEST_CASE("import-magenta: an attention run that evaluate, generate and train (resuming) take", "[magenta][attention][cli]") {
+  test::TempDir dir;
+  const std::string run = (kFixtures / "one_drum_attn").string();
+  auto r = test::run_drumrnn({"import-magenta", "--run_dir", run, "--output", dir.str("train/model.ckpt-100.safetensors")});
+  test::check_one_line_error(r, "attn_length=N");
+  CHECK_FALSE(fs::exists(dir.str("train/model.ckpt-100.safetensors")));
+  r = test::run_drumrnn({"import-magenta", "--run_dir", run, "--hparams", "attn_length=4", "--output",
+                         dir.str("train/model.ckpt-100.safetensors")});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const auto tracks = fixture_tracks();
+  {
+    TfRecordWriter w(dir.str("track.tfrecord"));
+    w.write(sequence_example_serialize(encode_drum_track(drum_config("one_drum"), tracks[1])));
+    w.commit();
+  }
+  r = test::run_drumrnn({"evaluate", "--model", dir.str("train/model.ckpt-100.safetensors"), "--sequence_example_file",
+                         dir.str("track.tfrecord"), "--json"});
+  REQUIRE(r.status == 0);
+  const double loss = nlohmann::json::parse(r.out)["loss"];
+  const SafetensorsFile ref = load_safetensors((kFixtures / "one_drum_attn.logits.safetensors").string());
+  const double magenta_loss = -std::stod(ref.metadata.at("log_likelihood_1")) / double(tracks[1].size() - 1);
+  CHECK(std::abs(loss - magenta_loss) <= 1e-5 * magenta_loss);
+  r = test::run_drumrnn({"generate", "--config", "one_drum", "--model", dir.str("train/model.ckpt-100.safetensors"), "--output_dir",
+                         dir.str("gen"), "--num_outputs", "1", "--num_steps", "32", "--seed", "1"});
+  REQUIRE(r.status == 0);
+  CHECK(test::files_in(dir.str("gen"), ".mid").size() == 1);
+  test::write_dataset(test::repeating_dataset(drum_config("one_drum"), 4), dir.str("train.tfrecord"));
+  r = test::run_drumrnn({"train", "--config", "one_drum", "--run_dir", dir.str(), "--sequence_example_file",
+                         dir.str("train.tfrecord"), "--hparams", "batch_size=2,rnn_layer_sizes=[8,8],attn_length=4",
+                         "--num_training_steps", "102", "--device", "cpu"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("resuming at step 100") && Catch::Contains("stopped at step 102"));
+  // And back to Magenta: the export holds the attention variables under Magenta's names.
+  r = test::run_drumrnn({"export-magenta", "--model", latest_checkpoint(dir.str("train")), "--run_dir", dir.str("out")});
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("attn_length=4"));
+  const TfVariables back = read_tf_checkpoint_v2(latest_tf_checkpoint(dir.str("out/train")));
+  CHECK(back.count("rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/attn_w/Adam") == 1);
+  CHECK(back.at("global_step").ints == std::vector<int64_t>{102});
 }
 
 TEST_CASE("export-magenta writes a run directory that imports back to the same model", "[magenta][cli]") {

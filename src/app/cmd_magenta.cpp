@@ -67,8 +67,10 @@ Command add_import_magenta_command(CLI::App& app) {
             extra["imported_from"] = fs::path(where).filename().string();
             extra["imported_with"] = "drumrnn import-magenta";
             save_model(o->output, *m.loaded.model, m.loaded.hparams, m.loaded.step, m.adam.get(), extra);
-            std::printf("wrote %s (%s, rnn_layer_sizes=%s, step %lld, %zu parameters%s) from %s\n", o->output.c_str(),
+            const int attn = m.loaded.hparams.attn_length;
+            std::printf("wrote %s (%s, rnn_layer_sizes=%s%s, step %lld, %zu parameters%s) from %s\n", o->output.c_str(),
                         m.loaded.model->shape().config->name, layers_text(m.loaded.hparams.rnn_layer_sizes).c_str(),
+                        attn > 0 ? (", attention over " + std::to_string(attn) + " steps").c_str() : "",
                         (long long)m.loaded.step, m.loaded.model->table().total(),
                         m.adam ? ", with Adam's state: train can resume from it" : "", where.c_str());
             return 0;

@@ -33,11 +33,16 @@ const TfTensor& float_var(const TfVariables& vars, const std::string& name, cons
   return it->second;
 }
 
-// Layer sizes from the LSTM kernels [in + H, 4H]; sets the first layer's input width.
-std::vector<int> infer_layers(const TfVariables& vars, const std::string& where, int& input_size) {
+// Magenta 2.x's attention wraps cell 0 only: its LSTM sits under the wrapper's scope.
+constexpr const char* kCell0Attention = "rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/";
+
+// Layer sizes from the LSTM kernels [in + H, 4H]; sets the first layer's input width (with
+// attention, the LSTM is fed the wrapper's projection, which is as wide as the input).
+std::vector<int> infer_layers(const TfVariables& vars, const std::string& where, bool attention, int& input_size) {
   std::vector<int> layers;
   for (int l = 0;; ++l) {
-    const std::string name = "rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/basic_lstm_cell/kernel";
+    const std::string name = l == 0 && attention ? std::string(kCell0Attention) + "basic_lstm_cell/kernel"
+                                                 : "rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/basic_lstm_cell/kernel";
     if (!vars.count(name)) break;
     const TfTensor& k = float_var(vars, name, where);
     if (k.shape.size() != 2 || k.shape[1] % 4 || k.shape[1] == 0 || k.shape[0] <= k.shape[1] / 4)
@@ -47,7 +52,9 @@ std::vector<int> infer_layers(const TfVariables& vars, const std::string& where,
     layers.push_back(H);
   }
   if (layers.empty())
-    throw TfFormatError(where + ": missing variable rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel (not a drums_rnn checkpoint?)");
+    throw TfFormatError(where + ": missing variable " +
+                        (attention ? std::string(kCell0Attention) + "basic_lstm_cell/kernel"
+                                   : "rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel (not a drums_rnn checkpoint?)"));
   return layers;
 }
 
@@ -70,12 +77,15 @@ std::string magenta_config_description(const std::string& config) {
 
 MagentaModel model_from_magenta(const TfVariables& vars, const std::string& where, const std::string& config,
                                 const std::string& hparams_text) {
-  for (const auto& [name, t] : vars)
-    if (name.find("attention_cell_wrapper") != std::string::npos)
-      throw TfFormatError(where + ": an attention model (variable " + name +
-                          "); this drumrnn build cannot run Magenta's attention cell yet");
+  bool attention = false;
+  for (const auto& [name, t] : vars) {
+    if (name.rfind(kCell0Attention, 0) == 0) attention = true;
+    else if (name.find("attention_cell_wrapper") != std::string::npos)
+      throw TfFormatError(where + ": variable " + name +
+                          " is attention around the whole stack (pre-2017 Magenta); this build reads attention around cell 0");
+  }
   int input_size = 0;
-  const std::vector<int> layers = infer_layers(vars, where, input_size);
+  const std::vector<int> layers = infer_layers(vars, where, attention, input_size);
   std::string name = config;
   if (name.empty()) {
     if (input_size == drum_config(DrumConfigId::drum_kit).input_size) name = "drum_kit";
@@ -89,8 +99,11 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
                         std::to_string(dc.input_size) + ")");
 
   MagentaModel out;
+  // No variable holds attn_length (attn_w is [1, 1, A, A] whatever the window), so it comes from
+  // --hparams, else from Magenta's default for the config (drum_kit 32, one_drum none).
   HParams h = default_hparams(name);
-  h.attn_length = 0;
+  const int magenta_attn_length = name == "drum_kit" ? 32 : 0;
+  const bool attn_given = hparams_text.find("attn_length") != std::string::npos;
   try {
     if (!hparams_text.empty()) {
       HParams given = parse_hparams(hparams_text, h);
@@ -102,9 +115,21 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
   } catch (const HParamsError& e) {
     throw TfFormatError(e.what());
   }
+  if (!attention) {
+    if (attn_given && h.attn_length > 0)
+      throw TfFormatError(where + ": --hparams says attn_length=" + std::to_string(h.attn_length) +
+                          ", but the checkpoint has no attention variables (" + kCell0Attention + "...)");
+    h.attn_length = 0;
+  } else if (!attn_given) {
+    h.attn_length = magenta_attn_length;
+  }
+  if (attention && h.attn_length <= 0) {
+    throw TfFormatError(where + ": an attention model (variables " + kCell0Attention +
+                        "...) needs its window: give --hparams attn_length=N, as it was trained with");
+  }
   h.rnn_layer_sizes = layers;
   out.loaded.hparams = h;
-  out.loaded.model = std::make_unique<DrumRnn>(DrumRnnShape{&dc, layers});
+  out.loaded.model = std::make_unique<DrumRnn>(DrumRnnShape{&dc, layers, h.attn_length});
   DrumRnn& model = *out.loaded.model;
 
   std::set<std::string> known;
