@@ -4,7 +4,11 @@
 //
 //   bench_train [--data training_drum_tracks.tfrecord] [--steps 20] [--warmup 3] [--batches 8]
 //               [--threads 1,2] [--layers 64,64] [--batch-size 64] [--keep 0.5] [--device cpu|cuda]
-//               [--python PYTHON | --no-pytorch] [--write-batches FILE]
+//               [--python PYTHON | --no-pytorch] [--write-batches FILE] [--attn_length 0,32]
+//
+// --attn_length gives a row per window length (0 = no attention; Magenta's drum_kit uses 32) for
+// each thread count: Magenta's AttentionCellWrapper around the first layer (ml/attention.h). The
+// PyTorch rows have no attention (its nn.LSTM has none to offer).
 //
 // --device cuda times the CUDA trainer (one row; --threads is ignored) and PyTorch on the same GPU.
 //
@@ -42,6 +46,7 @@ struct Options {
   int steps = 20, warmup = 3, batches = 8, batch_size = 64;
   std::vector<int> threads;
   std::vector<int> layers{64, 64};
+  std::vector<int> attn_lengths{0};
   float keep = 0.5f;
   std::string python;
   bool pytorch = true;
@@ -180,6 +185,7 @@ int main(int argc, char** argv) {
     else if (a == "--batch-size") o.batch_size = std::atoi(next());
     else if (a == "--threads") o.threads = parse_ints(next());
     else if (a == "--layers") o.layers = parse_ints(next());
+    else if (a == "--attn_length") o.attn_lengths = parse_ints(next());
     else if (a == "--keep") o.keep = float(std::atof(next()));
     else if (a == "--python") o.python = next();
     else if (a == "--no-pytorch") o.pytorch = false;
@@ -218,8 +224,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_train: --device must be cpu or cuda, got %s\n", o.device.c_str());
     return 2;
   }
-  for (int threads : gpu ? std::vector<int>{0} : o.threads) {
-    DrumRnn model(DrumRnnShape{&c, o.layers});
+  for (int threads : gpu ? std::vector<int>{0} : o.threads)
+  for (int attn : o.attn_lengths) {
+    DrumRnn model(DrumRnnShape{&c, o.layers, attn});
     model.init_glorot(1);
     TrainOptions opts;
     opts.dropout_keep_prob = o.keep;
@@ -243,8 +250,10 @@ int main(int argc, char** argv) {
       real += b.rows();
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    print_row({gpu ? "drumrnn CudaTrainer (cuDNN, packed)" : "drumrnn CpuTrainer (packed, sparse input)", threads,
-               o.steps / s, real / s, 1e3 * s / o.steps});
+    std::string name = gpu ? "drumrnn CudaTrainer (cuDNN, packed)" : "drumrnn CpuTrainer (packed, sparse input)";
+    if (attn > 0) name = gpu ? "drumrnn CudaTrainer, attention " + std::to_string(attn)
+                             : "drumrnn CpuTrainer, attention " + std::to_string(attn);
+    print_row({name, threads, o.steps / s, real / s, 1e3 * s / o.steps});
     std::fflush(stdout);
   }
 
