@@ -113,10 +113,9 @@ HParams default_hparams(const std::string& config) {
     h.batch_size = 128;
     h.rnn_layer_sizes = {256, 256, 256};
     h.dropout_keep_prob = 0.5f;
-    // Magenta's drum_kit uses attn_length 32. drumrnn leaves attention out: the attention wrapper sits
-    // between the LSTM layers and feeds each step's output back into the next step's input, so the
-    // cuDNN path (one fused multi-layer, multi-step RNN call) cannot run it; the whole network would
-    // have to step cell by cell. Models trained here are therefore not Magenta drum_kit checkpoints.
+    // Magenta's drum_kit uses attn_length 32. Measured on Groove (README, compare_attention.sh):
+    // attention costs 4x the training time and, for equal time, a plain model reaches a lower test
+    // NLL (1.362 in 764 s against 1.509 in 730 s), so drumrnn's default leaves it off.
     h.attn_length = 0;
     h.clip_norm = 3.0f;
     h.learning_rate = 0.001f;
