@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "ml/magenta_stack_layout.h"
+
 namespace drumrnn {
 namespace {
 
@@ -70,12 +72,16 @@ std::string magenta_config_description(const std::string& config) {
 
 MagentaModel model_from_magenta(const TfVariables& vars, const std::string& where, const std::string& config,
                                 const std::string& hparams_text) {
+  // Magenta's old layout, attention around the whole stack (ml/magenta_stack_layout.h): the same
+  // names as drumrnn's once read under TF >= 1.2's.
+  const MagentaStackLayout stack = find_magenta_stack_layout(vars, where);
+  if (!stack.renamed.empty()) return model_from_magenta(stack.renamed, where, config, hparams_text);
   for (const auto& [name, t] : vars)
-    if (name.find("attention_cell_wrapper") != std::string::npos)
+    if (!stack.found && name.find("attention_cell_wrapper") != std::string::npos)
       throw TfFormatError(where + ": an attention model (variable " + name +
                           "); this drumrnn build cannot run Magenta's attention cell yet");
-  int input_size = 0;
-  const std::vector<int> layers = infer_layers(vars, where, input_size);
+  int input_size = stack.input_size;
+  const std::vector<int> layers = stack.found ? stack.layers : infer_layers(vars, where, input_size);
   std::string name = config;
   if (name.empty()) {
     if (input_size == drum_config(DrumConfigId::drum_kit).input_size) name = "drum_kit";
@@ -103,8 +109,10 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
     throw TfFormatError(e.what());
   }
   h.rnn_layer_sizes = layers;
+  // No tensor gives the window's length: --hparams does, else Magenta's drum_kit attn_length (32).
+  if (stack.found && h.attn_length <= 0) h.attn_length = 32;
   out.loaded.hparams = h;
-  out.loaded.model = std::make_unique<DrumRnn>(DrumRnnShape{&dc, layers});
+  out.loaded.model = std::make_unique<DrumRnn>(DrumRnnShape{&dc, layers, stack.found ? h.attn_length : 0, stack.found});
   DrumRnn& model = *out.loaded.model;
 
   std::set<std::string> known;
