@@ -14,6 +14,7 @@
 #include "ml/magenta_model.h"
 #include "ml/sequence_dataset.h"
 #include "test_support.h"
+#include "train_fixtures.h"
 
 using namespace drumrnn;
 using drumrnn::test::expect_close;
@@ -215,4 +216,40 @@ TEST_CASE("attention stack: a missing, extra or misshapen old-layout variable is
   TfVariables twice = fixture_variables();
   twice.emplace(P + "attention_output_projection/bias", twice.at(P + "attn_output_projection/bias"));
   CHECK(message(twice).find("both read as " + P + "attn_output_projection/bias") != std::string::npos);
+}
+
+TEST_CASE("attention stack: import-magenta, then generate, evaluate and train (resume) take the model",
+          "[ml][attention][magenta][cli]") {
+  test::TempDir dir;
+  // A Magenta training checkpoint in the old layout (fresh Adam slots), as our writer writes it.
+  DrumRnn model(fixture_shape());
+  load_fixture_weights(model);
+  std::filesystem::create_directories(dir.str("tf"));
+  write_tf_checkpoint_v2(dir.str("tf/model.ckpt-7"), magenta_from_model(model, 7, nullptr));
+  const std::string run = dir.str("run");
+  auto r = test::run_drumrnn({"import-magenta", "--checkpoint_file", dir.str("tf/model.ckpt-7"), "--output",
+                              run + "/train/model.ckpt-7.safetensors", "--hparams", "attn_length=4"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const DrumConfig& config = drum_config("one_drum");
+  test::write_dataset(test::repeating_dataset(config, 3), dir.str("d.tfrecord"));
+  r = test::run_drumrnn({"generate", "--config", "one_drum", "--run_dir", run, "--output_dir", dir.str("gen"),
+                         "--num_outputs", "1", "--num_steps", "16"});
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(test::files_in(dir.str("gen"), ".mid").size() == 1);
+  r = test::run_drumrnn({"evaluate", "--run_dir", run, "--sequence_example_file", dir.str("d.tfrecord"), "--json"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["step"] == 7);
+  r = test::run_drumrnn({"train", "--config", "one_drum", "--run_dir", run, "--sequence_example_file",
+                         dir.str("d.tfrecord"), "--hparams", "batch_size=2,rnn_layer_sizes=[8,6],attn_length=4,dropout_keep_prob=0.5",
+                         "--num_training_steps", "9", "--checkpoint_steps", "1"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("resuming at step 7") && Catch::Contains("stopped at step 9"));
+  const LoadedModel m = load_model(latest_checkpoint(run + "/train"));
+  CHECK(m.step == 9);
+  CHECK(m.model->attention_wraps_stack());
+  CHECK(m.model->params().data != model.params().data);  // it trained
 }
