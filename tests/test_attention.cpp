@@ -31,8 +31,8 @@ int row_class(const DrumConfig& config, const PackedBatch& b, int row) {
 // Central differences on every parameter, as tests/test_lstm.cpp does for the plain LSTM. The window
 // (3) is shorter than the sequences (up to 8 steps), so slots are dropped and the zero padding runs out.
 static void check_attention_gradients(const DrumConfig& config, std::vector<int> layers, int attn_length,
-                                      float keep) {
-  DrumRnn model({&config, layers, attn_length});
+                                      float keep, bool stack = false) {
+  DrumRnn model({&config, layers, attn_length, stack});
   model.init_glorot(5);
   for (float& w : model.params().data) w *= 2.0f;
   for (size_t i = 0; i < model.table().views().size(); ++i)  // non-zero biases: every term shows
@@ -79,6 +79,15 @@ TEST_CASE("attention: gradients match finite differences with dropout (one layer
   check_attention_gradients(drum_config("one_drum"), {4}, 2, 0.7f);
 }
 
+// The old layout (ml/attention.h): the wrapper around the whole stack, dropout inside it per layer.
+TEST_CASE("attention stack: gradients match finite differences (3 layers, window 3)", "[ml][attention]") {
+  check_attention_gradients(drum_config("one_drum"), {5, 3, 4}, 3, 1.0f, true);
+}
+
+TEST_CASE("attention stack: gradients match finite differences with dropout (2 layers, window 2)", "[ml][attention]") {
+  check_attention_gradients(drum_config("one_drum"), {4, 3}, 2, 0.7f, true);
+}
+
 TEST_CASE("attention: parameters carry Magenta 2.x's names and shapes", "[ml][attention]") {
   DrumRnn model({&drum_config("drum_kit"), {256, 256, 256}, 32});
   const std::string P = "rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/";
@@ -109,9 +118,9 @@ TEST_CASE("attention: parameters carry Magenta 2.x's names and shapes", "[ml][at
   CHECK(model.table().total() == 2705706);
 }
 
-TEST_CASE("attention: the stepper's logits equal the training forward's, step by step", "[ml][attention]") {
+static void check_stepper_against_forward(bool stack) {
   const DrumConfig& config = drum_config("drum_kit");
-  DrumRnn model({&config, {12, 10}, 4});
+  DrumRnn model({&config, {12, 10}, 4, stack});
   model.init_glorot(9);
   // Sequences longer than the window, and of different lengths (the packed batch shrinks).
   const SequenceDataset data = test::random_dataset(config, 3, 6, 11, 21, 40);
@@ -160,11 +169,20 @@ TEST_CASE("attention: the stepper's logits equal the training forward's, step by
   CHECK(worst_half < 1e-2);
 }
 
-TEST_CASE("attention: stepper state round-trips and forks exactly", "[ml][attention]") {
+TEST_CASE("attention: the stepper's logits equal the training forward's, step by step", "[ml][attention]") {
+  check_stepper_against_forward(false);
+}
+
+TEST_CASE("attention stack: the stepper's logits equal the training forward's, step by step", "[ml][attention]") {
+  check_stepper_against_forward(true);
+}
+
+static void check_state_round_trip(bool stack) {
   const DrumConfig& config = drum_config("drum_kit");
-  DrumRnn model({&config, {8, 6}, 5});
+  DrumRnn model({&config, {8, 6}, 5, stack});
   model.init_glorot(2);
-  CHECK(model.state_size() == 2 * 8 + 2 * 6 + 8 * (1 + 2 * 5));
+  const int A = stack ? 6 : 8;  // the wrapped cell's output: the top layer's or layer 0's
+  CHECK(model.state_size() == size_t(2 * 8 + 2 * 6 + A * (1 + 2 * 5)));
   DrumRnnStepper stepper(model, 3, false);
   const int C = config.num_classes;
   std::vector<float> a(size_t(3) * C), b(size_t(3) * C);
@@ -198,4 +216,10 @@ TEST_CASE("attention: stepper state round-trips and forks exactly", "[ml][attent
   DrumRnnStepper fresh(model, 1, false);
   fresh.step(&first, &zero, 1, a.data());
   for (int c = 0; c < C; ++c) CHECK(a[c] == b[c]);
+}
+
+TEST_CASE("attention: stepper state round-trips and forks exactly", "[ml][attention]") { check_state_round_trip(false); }
+
+TEST_CASE("attention stack: stepper state round-trips and forks exactly", "[ml][attention]") {
+  check_state_round_trip(true);
 }

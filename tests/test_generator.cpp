@@ -356,8 +356,8 @@ TEST_CASE("half-float stepping stays within 1e-2 of the float32 BLAS reference",
   CHECK(worst > 0);  // the half path really ran
 }
 
-TEST_CASE("Generator with attention: steps, snapshots and restores allocate nothing and replay exactly", "[ml][rt][attention]") {
-  auto m = std::make_shared<DrumRnn>(DrumRnnShape{&drum_config("drum_kit"), {32, 32}, 8});
+static void check_attention_generator(bool wraps_stack) {
+  auto m = std::make_shared<DrumRnn>(DrumRnnShape{&drum_config("drum_kit"), {32, 24}, 8, wraps_stack});
   m->init_glorot(3);
   Generator g(m, 5);
   Generator::State state = g.make_state();
@@ -379,4 +379,14 @@ TEST_CASE("Generator with attention: steps, snapshots and restores allocate noth
   CHECK(ahead == again);
   Generator fresh(m, 5);
   CHECK(reference_steps(*m, std::vector<PitchSet>{{36}}, 0, 5, 30) == classes(fresh, 30));
+}
+
+TEST_CASE("Generator with attention: steps, snapshots and restores allocate nothing and replay exactly", "[ml][rt][attention]") {
+  check_attention_generator(false);
+}
+
+// Magenta's old layout (the published drum_kit_rnn.mag's): the wrapper around the whole stack.
+TEST_CASE("Generator with attention around the stack: steps, snapshots and restores allocate nothing and replay exactly",
+          "[ml][rt][attention]") {
+  check_attention_generator(true);
 }

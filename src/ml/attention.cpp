@@ -84,24 +84,39 @@ void softmax_in_place(float* s, int L) {
 
 }  // namespace
 
+int AttentionShape::query() const {
+  int q = 0;
+  for (int k = 0; k < layers; ++k) q += 2 * units[k];
+  return q;
+}
+
 void attention_forward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
-                       const float* dropout_mask, AttentionCache& cache) {
-  const int in = s.in, H = s.units, A = s.units, L = s.length, G4 = 4 * H, rows = b.rows(), T = b.max_len();
+                       const AttentionDropout& dropout, AttentionCache& cache) {
+  const int in = s.in, A = s.attn(), L = s.length, K = s.layers, Htop = s.attn(), rows = b.rows(), T = b.max_len();
   const float* K1a = p.in_kernel + size_t(in) * in;
-  const float* Wx = p.lstm_kernel;
-  const float* Wh = p.lstm_kernel + size_t(in) * G4;
-  const float* K3c = p.query_kernel;
-  const float* K3h = p.query_kernel + size_t(H) * A;
   const float* K2h = p.out_kernel;
-  const float* K2a = p.out_kernel + size_t(H) * A;
-  LstmCache& lc = cache.lstm;
+  const float* K2a = p.out_kernel + size_t(Htop) * A;
   cache.x_proj.resize(size_t(rows) * in);
   cache.attns_prev.assign(size_t(rows) * A, 0.0f);
-  lc.gates.resize(size_t(rows) * G4);
-  lc.c.resize(size_t(rows) * H);
-  lc.tanh_c.resize(size_t(rows) * H);
-  lc.h.resize(size_t(rows) * H);
-  lc.h_prev.assign(size_t(rows) * H, 0.0f);
+  cache.lstm.resize(K);
+  for (int k = 0; k < K; ++k) {
+    const size_t H = s.units[k];
+    LstmCache& lc = cache.lstm[k];
+    lc.gates.resize(size_t(rows) * 4 * H);
+    lc.c.resize(size_t(rows) * H);
+    lc.tanh_c.resize(size_t(rows) * H);
+    lc.h.resize(size_t(rows) * H);
+    lc.h_prev.assign(size_t(rows) * H, 0.0f);
+    if (dropout.layer[k]) {
+      lc.mask.assign(dropout.layer[k], dropout.layer[k] + size_t(rows) * H);
+      lc.out.resize(size_t(rows) * H);
+    } else {
+      lc.mask.clear();
+      lc.out.clear();
+    }
+  }
+  // Layer k's output (after its dropout, if any): what layer k + 1, or Linear2 for the top, reads.
+  auto layer_out = [&](int k) { return cache.lstm[k].mask.empty() ? cache.lstm[k].h.data() : cache.lstm[k].out.data(); };
   cache.query.resize(size_t(rows) * A);
   cache.weights.resize(size_t(rows) * L);
   cache.attns.assign(size_t(rows) * A, 0.0f);
@@ -118,28 +133,43 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
 
   for (int t = 0; t < T; ++t) {
     const int r0 = b.offsets[t], n = b.active(t);
+    // Rows of step t are the first n sequences of step t - 1 (sorted by length).
+    const int p0 = t > 0 ? b.offsets[t - 1] : 0;
     float* xp = cache.x_proj.data() + size_t(r0) * in;
-    float* G = lc.gates.data() + size_t(r0) * G4;
-    float* c = lc.c.data() + size_t(r0) * H;
-    float* h = lc.h.data() + size_t(r0) * H;
-    const float* c_prev = nullptr;
     if (t > 0) {
-      // Rows of step t are the first n sequences of step t - 1 (sorted by length).
-      const int p0 = b.offsets[t - 1];
       std::memcpy(cache.attns_prev.data() + size_t(r0) * A, cache.attns.data() + size_t(p0) * A, sizeof(float) * n * A);
       mul_acc(n, A, in, cache.attns_prev.data() + size_t(r0) * A, A, K1a, xp, in);
-      std::memcpy(lc.h_prev.data() + size_t(r0) * H, lc.h.data() + size_t(p0) * H, sizeof(float) * n * H);
-      c_prev = lc.c.data() + size_t(p0) * H;
     }
-    fill_rows(G, n, p.lstm_bias, G4);
-    mul_acc(n, in, G4, xp, in, Wx, G, G4);
-    if (t > 0) mul_acc(n, H, G4, lc.h_prev.data() + size_t(r0) * H, H, Wh, G, G4);
-    lstm_cell_update(H, n, G, c_prev, c, lc.tanh_c.data() + size_t(r0) * H, h);
-
+    // The wrapped LSTMs, bottom up.
     float* y = cache.query.data() + size_t(r0) * A;
     fill_rows(y, n, p.query_bias, A);
-    mul_acc(n, H, A, c, H, K3c, y, A);
-    mul_acc(n, H, A, h, H, K3h, y, A);
+    const float* K3 = p.query_kernel;
+    for (int k = 0; k < K; ++k) {
+      const LstmShape ls = s.lstm(k);
+      const int H = ls.units, G4 = 4 * H;
+      LstmCache& lc = cache.lstm[k];
+      const float* input = k == 0 ? xp : layer_out(k - 1) + size_t(r0) * ls.in;
+      float* G = lc.gates.data() + size_t(r0) * G4;
+      float* c = lc.c.data() + size_t(r0) * H;
+      float* h = lc.h.data() + size_t(r0) * H;
+      const float* c_prev = nullptr;
+      if (t > 0) {
+        std::memcpy(lc.h_prev.data() + size_t(r0) * H, lc.h.data() + size_t(p0) * H, sizeof(float) * n * H);
+        c_prev = lc.c.data() + size_t(p0) * H;
+      }
+      fill_rows(G, n, p.lstm_bias[k], G4);
+      mul_acc(n, ls.in, G4, input, ls.in, p.lstm_kernel[k], G, G4);
+      if (t > 0) mul_acc(n, H, G4, lc.h_prev.data() + size_t(r0) * H, H, p.lstm_kernel[k] + size_t(ls.in) * G4, G, G4);
+      lstm_cell_update(H, n, G, c_prev, c, lc.tanh_c.data() + size_t(r0) * H, h);
+      if (!lc.mask.empty()) {
+        const size_t at = size_t(r0) * H;
+        for (size_t q = 0; q < size_t(n) * H; ++q) lc.out[at + q] = h[q] * lc.mask[at + q];
+      }
+      // The query's rows for this layer: [c_k, h_k] (TF flattens the state tuple c then h, layer by layer).
+      mul_acc(n, H, A, c, H, K3, y, A);
+      mul_acc(n, H, A, h, H, K3 + size_t(H) * A, y, A);
+      K3 += size_t(2 * H) * A;
+    }
 
     // Scores over the window: slot k holds the output of step t - L + k (zero before the start).
     for (int i = 0; i < n; ++i) {
@@ -161,13 +191,13 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
 
     float* o = cache.output.data() + size_t(r0) * A;
     fill_rows(o, n, p.out_bias, A);
-    mul_acc(n, H, A, h, H, K2h, o, A);
+    mul_acc(n, Htop, A, layer_out(K - 1) + size_t(r0) * Htop, Htop, K2h, o, A);
     mul_acc(n, A, A, cache.attns.data() + size_t(r0) * A, A, K2a, o, A);
     mul_acc(n, A, A, o, A, p.attn_w, cache.features.data() + size_t(r0) * A, A);
   }
 
-  if (dropout_mask) {
-    cache.mask.assign(dropout_mask, dropout_mask + size_t(rows) * A);
+  if (dropout.output) {
+    cache.mask.assign(dropout.output, dropout.output + size_t(rows) * A);
     cache.out.resize(size_t(rows) * A);
     for (size_t k = 0; k < cache.out.size(); ++k) cache.out[k] = cache.output[k] * cache.mask[k];
   } else {
@@ -178,25 +208,33 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
 
 void attention_backward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
                         const AttentionCache& cache, const float* d_out, const AttentionGrads& g, float* d_x) {
-  const int in = s.in, H = s.units, A = s.units, L = s.length, G4 = 4 * H, rows = b.rows(), T = b.max_len();
+  const int in = s.in, A = s.attn(), L = s.length, K = s.layers, Htop = s.attn(), rows = b.rows(), T = b.max_len();
   if (rows == 0) return;
   const float* K1a = p.in_kernel + size_t(in) * in;
-  const float* Wx = p.lstm_kernel;
-  const float* Wh = p.lstm_kernel + size_t(in) * G4;
-  const float* K3c = p.query_kernel;
-  const float* K3h = p.query_kernel + size_t(H) * A;
   const float* K2h = p.out_kernel;
-  const float* K2a = p.out_kernel + size_t(H) * A;
-  const LstmCache& lc = cache.lstm;
+  const float* K2a = p.out_kernel + size_t(Htop) * A;
+  auto layer_out = [&](int k) { return cache.lstm[k].mask.empty() ? cache.lstm[k].h.data() : cache.lstm[k].out.data(); };
 
   // d_output collects every use of a step's output: the layer above, the later steps' reads of the
   // window, and (through attn_w) their scores, which d_features collects.
   std::vector<float> d_output(size_t(rows) * A), d_features(size_t(rows) * A, 0.0f), d_y(size_t(rows) * A, 0.0f);
-  std::vector<float> dG(size_t(rows) * G4), d_xp(size_t(rows) * in);
+  std::vector<float> d_xp(size_t(rows) * in);
   for (size_t k = 0; k < d_output.size(); ++k) d_output[k] = cache.mask.empty() ? d_out[k] : d_out[k] * cache.mask[k];
   const int B = b.active(0);
-  std::vector<float> dc_rec(size_t(B) * H, 0.0f), dh_rec(size_t(B) * H, 0.0f), d_attns_next(size_t(B) * A, 0.0f);
-  std::vector<float> d_h(size_t(B) * H), d_c(size_t(B) * H), d_attns(size_t(B) * A), d_a(L);
+  std::vector<float> d_attns_next(size_t(B) * A, 0.0f), d_attns(size_t(B) * A), d_a(L);
+  // Per wrapped layer: gate gradients over all rows, the recurrences from step t + 1, this step's d_h, d_c.
+  std::vector<std::vector<float>> dG(K), dc_rec(K), dh_rec(K), d_h(K), d_c(K);
+  int max_in = in;
+  for (int k = 0; k < K; ++k) {
+    const size_t H = s.units[k];
+    dG[k].resize(size_t(rows) * 4 * H);
+    dc_rec[k].assign(size_t(B) * H, 0.0f);
+    dh_rec[k].assign(size_t(B) * H, 0.0f);
+    d_h[k].resize(size_t(B) * H);
+    d_c[k].resize(size_t(B) * H);
+    max_in = std::max(max_in, s.lstm(k).in);
+  }
+  std::vector<float> d_input(size_t(B) * max_in);
   float* dv = g.attn_v;
 
   for (int t = T - 1; t >= 0; --t) {
@@ -204,10 +242,14 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
     const int n_next = t + 1 < T ? b.active(t + 1) : 0;
     float* dO = d_output.data() + size_t(r0) * A;
     mul_t(n, A, A, d_features.data() + size_t(r0) * A, p.attn_w, 1.0f, dO, A);
-    // Output projection over [h, attns].
-    mul_t(n, H, A, dO, K2h, 0.0f, d_h.data(), H);
+    // Output projection over [top layer output, attns].
+    mul_t(n, Htop, A, dO, K2h, 0.0f, d_h[K - 1].data(), Htop);
     mul_t(n, A, A, dO, K2a, 0.0f, d_attns.data(), A);
     for (size_t k = 0; k < size_t(n_next) * A; ++k) d_attns[k] += d_attns_next[k];
+    if (!cache.lstm[K - 1].mask.empty()) {  // the top layer's dropout sits before Linear2
+      const float* m = cache.lstm[K - 1].mask.data() + size_t(r0) * Htop;
+      for (size_t q = 0; q < size_t(n) * Htop; ++q) d_h[K - 1][q] *= m[q];
+    }
 
     // The read, the softmax and the scores.
     float* dy = d_y.data() + size_t(r0) * A;
@@ -251,30 +293,58 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
         }
       }
     }
-    // The query [c, h].
-    mul_t(n, H, A, dy, K3h, 1.0f, d_h.data(), H);
-    mul_t(n, H, A, dy, K3c, 0.0f, d_c.data(), H);
-
-    // The LSTM cell, with the recurrence from step t + 1 (rows whose sequence continues).
-    for (size_t k = 0; k < size_t(n_next) * H; ++k) d_h[k] += dh_rec[k];
-    std::fill(dc_rec.begin() + size_t(n_next) * H, dc_rec.begin() + size_t(n) * H, 0.0f);
-    for (size_t k = 0; k < size_t(n) * H; ++k) dc_rec[k] += d_c[k];
-    const float* c_prev = t > 0 ? lc.c.data() + size_t(b.offsets[t - 1]) * H : nullptr;
-    float* dG_t = dG.data() + size_t(r0) * G4;
-    lstm_cell_backward(H, n, lc.gates.data() + size_t(r0) * G4, lc.tanh_c.data() + size_t(r0) * H, c_prev, d_h.data(),
-                       dc_rec.data(), dG_t);
-    float* dxp = d_xp.data() + size_t(r0) * in;
-    mul_t(n, in, G4, dG_t, Wx, 0.0f, dxp, in);
-    if (t > 0) {
-      mul_t(n, H, G4, dG_t, Wh, 0.0f, dh_rec.data(), H);
-      mul_t(n, A, in, dxp, K1a, 0.0f, d_attns_next.data(), A);
+    // The query [c_0, h_0, c_1, h_1, ...]: every layer's state, before any dropout.
+    const float* K3 = p.query_kernel;
+    for (int k = 0; k < K; ++k) {
+      const int H = s.units[k];
+      mul_t(n, H, A, dy, K3, 0.0f, d_c[k].data(), H);
+      mul_t(n, H, A, dy, K3 + size_t(H) * A, k == K - 1 ? 1.0f : 0.0f, d_h[k].data(), H);
+      K3 += size_t(2 * H) * A;
     }
+
+    // The LSTM cells top down, each with its recurrence from step t + 1 (rows whose sequence continues).
+    for (int k = K - 1; k >= 0; --k) {
+      const LstmShape ls = s.lstm(k);
+      const int H = ls.units, G4 = 4 * H;
+      const LstmCache& lc = cache.lstm[k];
+      float* dh = d_h[k].data();
+      float* dc = dc_rec[k].data();
+      for (size_t q = 0; q < size_t(n_next) * H; ++q) dh[q] += dh_rec[k][q];
+      std::fill(dc + size_t(n_next) * H, dc + size_t(n) * H, 0.0f);
+      for (size_t q = 0; q < size_t(n) * H; ++q) dc[q] += d_c[k][q];
+      const float* c_prev = t > 0 ? lc.c.data() + size_t(b.offsets[t - 1]) * H : nullptr;
+      float* dG_t = dG[k].data() + size_t(r0) * G4;
+      lstm_cell_backward(H, n, lc.gates.data() + size_t(r0) * G4, lc.tanh_c.data() + size_t(r0) * H, c_prev, dh, dc,
+                         dG_t);
+      if (k == 0) {
+        mul_t(n, in, G4, dG_t, p.lstm_kernel[0], 0.0f, d_xp.data() + size_t(r0) * in, in);
+      } else {
+        // Into layer k - 1's output: through its dropout, onto its h.
+        mul_t(n, ls.in, G4, dG_t, p.lstm_kernel[k], 0.0f, d_input.data(), ls.in);
+        const std::vector<float>& m = cache.lstm[k - 1].mask;
+        float* dh_below = d_h[k - 1].data();
+        for (size_t q = 0; q < size_t(n) * ls.in; ++q)
+          dh_below[q] += m.empty() ? d_input[q] : d_input[q] * m[size_t(r0) * ls.in + q];
+      }
+      if (t > 0) mul_t(n, H, G4, dG_t, p.lstm_kernel[k] + size_t(ls.in) * G4, 0.0f, dh_rec[k].data(), H);
+    }
+    if (t > 0) mul_t(n, A, in, d_xp.data() + size_t(r0) * in, K1a, 0.0f, d_attns_next.data(), A);
   }
 
   // Weight gradients: one GEMM each over all rows.
-  grad_acc(rows, in, G4, cache.x_proj.data(), in, dG.data(), g.lstm_kernel);
-  grad_acc(rows, H, G4, lc.h_prev.data(), H, dG.data(), g.lstm_kernel + size_t(in) * G4);
-  column_sums_acc(dG.data(), rows, G4, g.lstm_bias);
+  size_t q_row = 0;
+  for (int k = 0; k < K; ++k) {
+    const LstmShape ls = s.lstm(k);
+    const int H = ls.units, G4 = 4 * H;
+    const LstmCache& lc = cache.lstm[k];
+    const float* input = k == 0 ? cache.x_proj.data() : layer_out(k - 1);
+    grad_acc(rows, ls.in, G4, input, ls.in, dG[k].data(), g.lstm_kernel[k]);
+    grad_acc(rows, H, G4, lc.h_prev.data(), H, dG[k].data(), g.lstm_kernel[k] + size_t(ls.in) * G4);
+    column_sums_acc(dG[k].data(), rows, G4, g.lstm_bias[k]);
+    grad_acc(rows, H, A, lc.c.data(), H, d_y.data(), g.query_kernel + q_row * A);
+    grad_acc(rows, H, A, lc.h.data(), H, d_y.data(), g.query_kernel + (q_row + H) * A);
+    q_row += 2 * size_t(H);
+  }
   if (x.dense) {
     grad_acc(rows, in, in, x.dense, in, d_xp.data(), g.in_kernel);
   } else {
@@ -290,23 +360,25 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
   }
   grad_acc(rows, A, in, cache.attns_prev.data(), A, d_xp.data(), g.in_kernel + size_t(in) * in);
   column_sums_acc(d_xp.data(), rows, in, g.in_bias);
-  grad_acc(rows, H, A, lc.c.data(), H, d_y.data(), g.query_kernel);
-  grad_acc(rows, H, A, lc.h.data(), H, d_y.data(), g.query_kernel + size_t(H) * A);
   column_sums_acc(d_y.data(), rows, A, g.query_bias);
-  grad_acc(rows, H, A, lc.h.data(), H, d_output.data(), g.out_kernel);
-  grad_acc(rows, A, A, cache.attns.data(), A, d_output.data(), g.out_kernel + size_t(H) * A);
+  grad_acc(rows, Htop, A, layer_out(K - 1), Htop, d_output.data(), g.out_kernel);
+  grad_acc(rows, A, A, cache.attns.data(), A, d_output.data(), g.out_kernel + size_t(Htop) * A);
   column_sums_acc(d_output.data(), rows, A, g.out_bias);
   grad_acc(rows, A, A, cache.output.data(), A, d_features.data(), g.attn_w);
   if (d_x && x.dense) mul_t(rows, in, in, d_xp.data(), p.in_kernel, 0.0f, d_x, in);
 }
 
 size_t attention_step_scratch(const AttentionShape& s, int n) {
-  return size_t(n) * (size_t(s.in) + 4 * size_t(s.units) + size_t(s.units)) + size_t(s.length);
+  int max_h = 0;
+  for (int k = 0; k < s.layers; ++k) max_h = std::max(max_h, s.units[k]);
+  return size_t(n) * (size_t(s.in) + 4 * size_t(max_h) + size_t(s.attn())) + size_t(s.length);
 }
 
 void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
                     const LstmInput& x, int n, const AttentionStreams& st, float* out, float* scratch) {
-  const int in = s.in, H = s.units, A = s.units, L = s.length, G4 = 4 * H;
+  const int in = s.in, A = s.attn(), L = s.length, K = s.layers, Htop = s.attn();
+  int max_h = 0;
+  for (int k = 0; k < K; ++k) max_h = std::max(max_h, s.units[k]);
   const bool one = n == 1;
   const AttentionHalfKernels none;
   const AttentionHalfKernels& hk = one && half ? *half : none;
@@ -320,7 +392,7 @@ void attention_step(const AttentionShape& s, const AttentionParams& p, const Att
   };
   float* xp = scratch;
   float* G = xp + size_t(n) * in;
-  float* y = G + size_t(n) * G4;
+  float* y = G + size_t(n) * 4 * max_h;
   float* a = y + size_t(n) * A;
 
   fill_rows(xp, n, p.in_bias, in);
@@ -330,14 +402,20 @@ void attention_step(const AttentionShape& s, const AttentionParams& p, const Att
     sparse_mul_acc(*x.sparse, 0, n, p.in_kernel, in, xp);
   mul(A, in, st.attns, p.in_kernel + size_t(in) * in, off(hk.in_kernel, size_t(in) * in), xp);
 
-  fill_rows(G, n, p.lstm_bias, G4);
-  mul(in, G4, xp, p.lstm_kernel, hk.lstm_kernel, G);
-  mul(H, G4, st.h, p.lstm_kernel + size_t(in) * G4, off(hk.lstm_kernel, size_t(in) * G4), G);
-  lstm_cell_update(H, n, G, st.c, st.c, nullptr, st.h);
-
   fill_rows(y, n, p.query_bias, A);
-  mul(H, A, st.c, p.query_kernel, hk.query_kernel, y);
-  mul(H, A, st.h, p.query_kernel + size_t(H) * A, off(hk.query_kernel, size_t(H) * A), y);
+  size_t q_row = 0;
+  for (int k = 0; k < K; ++k) {
+    const LstmShape ls = s.lstm(k);
+    const int H = ls.units, G4 = 4 * H;
+    const float* input = k == 0 ? xp : st.h[k - 1];
+    fill_rows(G, n, p.lstm_bias[k], G4);
+    mul(ls.in, G4, input, p.lstm_kernel[k], hk.lstm_kernel[k], G);
+    mul(H, G4, st.h[k], p.lstm_kernel[k] + size_t(ls.in) * G4, off(hk.lstm_kernel[k], size_t(ls.in) * G4), G);
+    lstm_cell_update(H, n, G, st.c[k], st.c[k], nullptr, st.h[k]);
+    mul(H, A, st.c[k], p.query_kernel + q_row * A, off(hk.query_kernel, q_row * A), y);
+    mul(H, A, st.h[k], p.query_kernel + (q_row + H) * A, off(hk.query_kernel, (q_row + H) * A), y);
+    q_row += 2 * size_t(H);
+  }
 
   // Slots oldest first, as the training forward visits them, so both round alike.
   for (int i = 0; i < n; ++i) {
@@ -356,8 +434,8 @@ void attention_step(const AttentionShape& s, const AttentionParams& p, const Att
   }
 
   fill_rows(out, n, p.out_bias, A);
-  mul(H, A, st.h, p.out_kernel, hk.out_kernel, out);
-  mul(A, A, st.attns, p.out_kernel + size_t(H) * A, off(hk.out_kernel, size_t(H) * A), out);
+  mul(Htop, A, st.h[K - 1], p.out_kernel, hk.out_kernel, out);
+  mul(A, A, st.attns, p.out_kernel + size_t(Htop) * A, off(hk.out_kernel, size_t(Htop) * A), out);
 
   // The window shift: the newest output replaces the oldest slot.
   for (int i = 0; i < n; ++i) {

@@ -1,5 +1,6 @@
 // Magenta's AttentionCellWrapper (magenta/contrib/rnn.py, Magenta 2.x) around the FIRST LSTM layer
-// only (events_rnn_graph.make_rnn_cell: attention wraps cell 0 when attn_length > 0).
+// only (events_rnn_graph.make_rnn_cell: attention wraps cell 0 when attn_length > 0), or, for older
+// models, around the whole stack (the old layout, below): the same code with more wrapped layers.
 //
 // Parameters, under TensorFlow's names (checked by building make_rnn_cell([8,6], attn_length=4) in
 // TF 2.21 + magenta 2.1.4; in = the layer's input width, H = the LSTM's units, A = attn_size =
@@ -16,8 +17,23 @@
 //   P "attn_output_projection/kernel"    [H + A, A]     Linear2 over [cell_output h, new_attns]
 //   P "attn_output_projection/bias"      [A]
 // Layers 1.. keep "rnn/multi_rnn_cell/cell_<l>/basic_lstm_cell/{kernel,bias}", and the logits
-// "fully_connected/{weights,biases}". (The pre-2017 whole-stack layout, "rnn/attention_cell_wrapper/...",
-// is not this one.)
+// "fully_connected/{weights,biases}".
+//
+// The OLD layout (Magenta before 2017-05-24, events_rnn_graph.make_rnn_cell at magenta 3304b6dc^, and
+// so the published drum_kit_rnn.mag as magenta-js reads it) wraps the WHOLE MultiRNNCell of
+// DropoutWrapper(BasicLSTMCell) layers (DrumRnnShape::attn_wraps_stack). Checked by building it in
+// TF 2.21 + magenta 2.1.4 (tests/fixtures/make_magenta_stack_attention_fixture.py); A = the TOP
+// layer's units, Q = Σ_l 2·H_l:
+//   S = "rnn/attention_cell_wrapper/"
+//   S "kernel" [in + A, in], S "bias" [in]                       Linear1, as above
+//   S "multi_rnn_cell/cell_<l>/basic_lstm_cell/{kernel,bias}"    every layer, inside the wrapper
+//   S "attention/{attn_w [1, 1, A, A], attn_v [A], kernel [Q, A], bias [A]}"
+//   S "attn_output_projection/{kernel [H_top + A, A], bias [A]}"
+// The step is the one below with the whole stack as the cell: layer 0 is fed x', layer l the
+// output of layer l - 1; the query is the flattened stack state (c0, h0, c1, h1, ...); Linear2 reads
+// the top layer's output. Dropout sits on every layer's output INSIDE the wrapper (the top's
+// included, so Linear2 sees it dropped), never on the state the query reads, and not on the
+// wrapper's output, which feeds the logits.
 //
 // One step (state: LSTM (c, h), attns [A], attn_states [L, A], all zero at the start; zero slots
 // take part in the softmax like any other, so the first L steps attend over zero-padded history):
@@ -33,8 +49,10 @@
 // Streaming state layout (DrumRnnStepper::get_state/set_state), TF's state tuple flattened:
 //   layer 0: c [H], h [H], attns [A], attn_states [L * A] oldest slot first; then c, h per layer;
 //   then the window's cached keys attn_states · attn_w [L * A] (same slot order), so that a restored
-//   state steps exactly as the original would.
+//   state steps exactly as the original would. Old layout: c, h for every layer, then attns,
+//   attn_states, then the cached keys.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -43,32 +61,40 @@
 
 namespace drumrnn {
 
+// The most LSTM layers one wrapper holds (fixed, so shapes and views stay allocation-free).
+constexpr int kMaxWrappedLayers = 8;
+
+// The wrapped cell: `layers` LSTMs, layer 0 fed x' (width `in`), layer k the output of layer k - 1.
+// One layer for Magenta 2.x's cell-0 layout, the whole stack for the old one.
 struct AttentionShape {
-  int in = 0;      // layer input width
-  int units = 0;   // H = A
+  int in = 0;      // the wrapper's input width
+  int layers = 1;  // LSTM layers inside the wrapper
+  std::array<int, kMaxWrappedLayers> units{};  // their H; A = attn_size = the top one's
   int length = 0;  // L = attn_length
-  LstmShape lstm() const { return {in, units}; }
+  int attn() const { return units[layers - 1]; }
+  int query() const;  // Σ 2·units: the flattened (c, h) of every wrapped layer
+  LstmShape lstm(int k) const { return {k == 0 ? in : units[k - 1], units[k]}; }
 };
 
 // Pointers into the parameter buffer (or into a gradient buffer with the same layout).
 struct AttentionParams {
   const float* in_kernel = nullptr;    // [in + A, in]
   const float* in_bias = nullptr;      // [in]
-  const float* lstm_kernel = nullptr;  // [in + H, 4H]
-  const float* lstm_bias = nullptr;    // [4H]
+  std::array<const float*, kMaxWrappedLayers> lstm_kernel{};  // layer k: [in_k + H_k, 4H_k]
+  std::array<const float*, kMaxWrappedLayers> lstm_bias{};    // [4H_k]
   const float* attn_w = nullptr;       // [A, A]
   const float* attn_v = nullptr;       // [A]
-  const float* query_kernel = nullptr; // [2H, A]
+  const float* query_kernel = nullptr; // [Q, A]
   const float* query_bias = nullptr;   // [A]
-  const float* out_kernel = nullptr;   // [H + A, A]
+  const float* out_kernel = nullptr;   // [H_top + A, A]
   const float* out_bias = nullptr;     // [A]
 };
 
 struct AttentionGrads {
   float* in_kernel = nullptr;
   float* in_bias = nullptr;
-  float* lstm_kernel = nullptr;
-  float* lstm_bias = nullptr;
+  std::array<float*, kMaxWrappedLayers> lstm_kernel{};
+  std::array<float*, kMaxWrappedLayers> lstm_bias{};
   float* attn_w = nullptr;
   float* attn_v = nullptr;
   float* query_kernel = nullptr;
@@ -81,29 +107,39 @@ struct AttentionGrads {
 struct AttentionCache {
   std::vector<float> x_proj;      // [rows, in] x' (the LSTM's input)
   std::vector<float> attns_prev;  // [rows, A] attns entering the step (0 at t = 0)
-  LstmCache lstm;                 // gates, c, tanh_c, h, h_prev (its out/mask unused)
+  // Per wrapped layer: gates, c, tanh_c, h, h_prev; out and mask when the layer's output is dropped
+  // (the old layout's dropout inside the wrapper).
+  std::vector<LstmCache> lstm;
   std::vector<float> query;       // [rows, A] y
   std::vector<float> weights;     // [rows, L] softmax a
   std::vector<float> attns;       // [rows, A] new attns
   std::vector<float> output;      // [rows, A] before dropout: what the window stores
   std::vector<float> features;    // [rows, A] output · attn_w, the window's keys
-  std::vector<float> out;         // [rows, A] after dropout: the layer's output
+  std::vector<float> out;         // [rows, A] after dropout: the wrapper's output
   std::vector<float> mask;        // [rows, A] 0 or 1/keep; empty when keep == 1
 };
 
-// Forward over a packed batch; `dropout_mask` [rows, A] of 0 or 1/keep, or nullptr.
-void attention_forward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
-                       const float* dropout_mask, AttentionCache& cache);
+// Dropout masks (0 or 1/keep per unit; nullptr = none): `output` on the wrapper's output [rows, A]
+// (the cell-0 layout, where the DropoutWrapper wraps the attention cell), `layer[k]` on wrapped layer
+// k's output [rows, H_k] (the old layout, DropoutWrapper around each LSTM inside the MultiRNNCell).
+struct AttentionDropout {
+  const float* output = nullptr;
+  std::array<const float*, kMaxWrappedLayers> layer{};
+};
 
-// Backward from d_out [rows, A] (the gradient w.r.t. the layer output, after dropout). Accumulates
-// into every gradient of `g`; writes d_x [rows, in] when non-null (dense inputs only).
+// Forward over a packed batch.
+void attention_forward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
+                       const AttentionDropout& dropout, AttentionCache& cache);
+
+// Backward from d_out [rows, A] (the gradient w.r.t. the wrapper output, after any output dropout).
+// Accumulates into every gradient of `g`; writes d_x [rows, in] when non-null (dense inputs only).
 void attention_backward(const AttentionShape& s, const AttentionParams& p, const LstmInput& x, const PackedBatch& b,
                         const AttentionCache& cache, const float* d_out, const AttentionGrads& g, float* d_x);
 
 // Half-float copies of the kernels for single-stream steps (ml/half_gemv.h); empty = float32.
 struct AttentionHalfKernels {
   const uint16_t* in_kernel = nullptr;
-  const uint16_t* lstm_kernel = nullptr;
+  std::array<const uint16_t*, kMaxWrappedLayers> lstm_kernel{};
   const uint16_t* attn_w = nullptr;
   const uint16_t* query_kernel = nullptr;
   const uint16_t* out_kernel = nullptr;
@@ -113,8 +149,8 @@ struct AttentionHalfKernels {
 // stream i's oldest entry; `features` caches window · attn_w slot by slot so a step costs one
 // [A, A] product, not L of them.
 struct AttentionStreams {
-  float* c = nullptr;         // [n, H]
-  float* h = nullptr;         // [n, H]
+  std::array<float*, kMaxWrappedLayers> c{};  // per wrapped layer, [n, H_k]
+  std::array<float*, kMaxWrappedLayers> h{};  // [n, H_k]
   float* attns = nullptr;     // [n, A]
   float* window = nullptr;    // [n, L, A]
   float* features = nullptr;  // [n, L, A]
@@ -124,7 +160,7 @@ struct AttentionStreams {
 // Floats of scratch attention_step needs for n streams.
 size_t attention_step_scratch(const AttentionShape& s, int n);
 
-// One step for streams [0, n): updates their state and writes the layer output [n, A]. `half`
+// One step for streams [0, n): updates their state and writes the wrapper's output [n, A]. `half`
 // (nullable) is used when n == 1. Allocation-free.
 void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
                     const LstmInput& x, int n, const AttentionStreams& st, float* out, float* scratch);

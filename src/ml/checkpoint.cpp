@@ -39,16 +39,22 @@ std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string&
 }
 
 constexpr const char* kAttentionLstm = "rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/basic_lstm_cell/kernel";
+// Magenta's old layout: the attention wrapper around the whole MultiRNNCell (ml/attention.h).
+constexpr const char* kStackPrefix = "rnn/attention_cell_wrapper/";
 
 // Layer sizes from the kernels' shapes: cell_l kernel is [in + H, 4H] (cell 0's inside the
-// attention wrapper when there is one; `attention` says which).
-std::vector<int> infer_layers(const SafetensorsFile& f, int& input_size, bool& attention) {
+// attention wrapper when there is one, every cell's for the old layout; `attention` and `stack`
+// say which).
+std::vector<int> infer_layers(const SafetensorsFile& f, int& input_size, bool& attention, bool& stack) {
   std::vector<int> layers;
-  attention = f.tensors.count(kAttentionLstm) > 0;
+  const std::string stack_cells = std::string(kStackPrefix) + "multi_rnn_cell/cell_";
+  stack = f.tensors.count(stack_cells + "0/basic_lstm_cell/kernel") > 0;
+  attention = stack || f.tensors.count(kAttentionLstm) > 0;
   for (int l = 0;; ++l) {
-    auto it = l == 0 && attention
-                  ? f.tensors.find(kAttentionLstm)
-                  : f.tensors.find("rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/basic_lstm_cell/kernel");
+    const std::string cell = std::to_string(l) + "/basic_lstm_cell/kernel";
+    auto it = stack                    ? f.tensors.find(stack_cells + cell)
+              : l == 0 && attention    ? f.tensors.find(kAttentionLstm)
+                                       : f.tensors.find("rnn/multi_rnn_cell/cell_" + cell);
     if (it == f.tensors.end()) break;
     if (it->second.shape.size() != 2 || it->second.shape[1] % 4)
       throw ModelLoadError(f.path + ": tensor " + it->first + " is not an LSTM kernel [in + H, 4H]");
@@ -95,6 +101,8 @@ void save_model(const std::string& path, const DrumRnn& model, const HParams& hp
   meta["format"] = kFormat;
   meta["config"] = c.name;
   meta["hparams"] = hparams_to_string(hparams);
+  // Also in the tensor names, which decide on load; for readers of the metadata.
+  if (model.has_attention()) meta["attention_layout"] = model.attention_wraps_stack() ? "whole_stack" : "cell_0";
   meta["encoding"] = encoding_description(c);
   meta["input_size"] = std::to_string(c.input_size);
   meta["num_classes"] = std::to_string(c.num_classes);
@@ -113,8 +121,8 @@ LoadedModel load_model(const std::string& path, const std::string& expected_conf
   out.path = path;
   out.metadata = f.metadata;
   int input_size = 0;
-  bool attention = false;
-  const std::vector<int> layers = infer_layers(f, input_size, attention);
+  bool attention = false, stack = false;
+  const std::vector<int> layers = infer_layers(f, input_size, attention, stack);
   std::string config_name;
   if (auto it = f.metadata.find("config"); it != f.metadata.end()) {
     config_name = it->second;
@@ -151,9 +159,13 @@ LoadedModel load_model(const std::string& path, const std::string& expected_conf
   if (!attention && out.hparams.attn_length > 0)
     throw ModelLoadError(path + ": the metadata says attn_length=" + std::to_string(out.hparams.attn_length) +
                          " but the file has no attention tensors (" + kAttentionLstm + ")");
+  if (auto it = f.metadata.find("attention_layout");
+      it != f.metadata.end() && attention && it->second != (stack ? "whole_stack" : "cell_0"))
+    throw ModelLoadError(path + ": the metadata says attention_layout=" + it->second + " but the tensors are " +
+                         (stack ? "whole_stack (" + std::string(kStackPrefix) + "...)" : "cell_0 (" + std::string(kAttentionLstm) + ")"));
   if (auto it = f.metadata.find("training_step"); it != f.metadata.end()) out.step = std::stoll(it->second);
 
-  out.model = std::make_unique<DrumRnn>(DrumRnnShape{config, layers, attention ? out.hparams.attn_length : 0});
+  out.model = std::make_unique<DrumRnn>(DrumRnnShape{config, layers, attention ? out.hparams.attn_length : 0, stack});
   load_into(f, out.model->params());
   require_finite(path, out.model->params());
   if (adam) {

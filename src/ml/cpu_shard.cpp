@@ -31,25 +31,37 @@ void dropout_mask(float* mask, const PackedBatch& b, int H, int layer, const Dro
 }  // namespace
 
 const float* CpuShard::layer_out(int l) const {
-  return l == 0 && model_.has_attention() ? attention_.out.data() : caches_[l].out.data();
+  if (model_.has_attention() && l < model_.wrapped_layers())  // the wrapper's output stands for its last layer's
+    return attention_.out.data();
+  return caches_[l].out.data();
 }
 
 void CpuShard::forward(const PackedBatch& b, float keep, const DropoutStream& dropout) {
   const int rows = b.rows();
   LstmInput x{nullptr, &b.inputs};
+  // Every layer's mask is drawn up front: the old layout's wrapper drops inside itself.
+  std::vector<const float*> mask(model_.layers(), nullptr);
+  if (keep < 1.0f)
+    for (int l = 0; l < model_.layers(); ++l) {
+      const int H = model_.layer_shape(l).units;
+      masks_[l].resize(size_t(rows) * H);
+      dropout_mask(masks_[l].data(), b, H, l, dropout, keep);
+      mask[l] = masks_[l].data();
+    }
   for (int l = 0; l < model_.layers(); ++l) {
     const LstmShape s = model_.layer_shape(l);
-    const float* mask = nullptr;
-    if (keep < 1.0f) {
-      auto& m = masks_[l];
-      m.resize(size_t(rows) * s.units);
-      dropout_mask(m.data(), b, s.units, l, dropout, keep);
-      mask = m.data();
+    if (l == 0 && model_.has_attention()) {
+      // Cell-0 layout: the DropoutWrapper wraps the attention cell. Old layout: one inside per layer.
+      AttentionDropout d;
+      if (model_.attention_wraps_stack())
+        for (int k = 0; k < model_.layers(); ++k) d.layer[k] = mask[k];
+      else
+        d.output = mask[0];
+      attention_forward(model_.attention_shape(), model_.attention_params(), x, b, d, attention_);
+      l = model_.wrapped_layers() - 1;
+    } else {
+      lstm_forward(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, b, mask[l], caches_[l]);
     }
-    if (l == 0 && model_.has_attention())
-      attention_forward(model_.attention_shape(), model_.attention_params(), x, b, mask, attention_);
-    else
-      lstm_forward(s, model_.data(model_.kernel_index(l)), model_.data(model_.bias_index(l)), x, b, mask, caches_[l]);
     x = LstmInput{layer_out(l), nullptr};
   }
   const int H = model_.shape().layer_sizes.back(), C = model_.shape().num_classes();
@@ -78,18 +90,20 @@ void CpuShard::backward(const PackedBatch& b) {
               model_.data(model_.fc_weights_index()), C, 0.0f, d_out_.data(), H);
   for (int l = L - 1; l >= 0; --l) {
     const LstmShape s = model_.layer_shape(l);
+    if (model_.has_attention() && l < model_.wrapped_layers()) {
+      // The wrapper and every layer in it, down to the input: nothing below.
+      attention_backward(model_.attention_shape(), model_.attention_params(), LstmInput{nullptr, &b.inputs}, b,
+                         attention_, d_out_.data(), model_.attention_grads(grads_), nullptr);
+      break;
+    }
     const LstmInput x = l == 0 ? LstmInput{nullptr, &b.inputs} : LstmInput{layer_out(l - 1), nullptr};
     float* d_x = nullptr;
     if (l > 0) {
       d_in_.resize(size_t(rows) * s.in);
       d_x = d_in_.data();
     }
-    if (l == 0 && model_.has_attention())
-      attention_backward(model_.attention_shape(), model_.attention_params(), x, b, attention_, d_out_.data(),
-                         model_.attention_grads(grads_), d_x);
-    else
-      lstm_backward(s, model_.data(model_.kernel_index(l)), x, b, caches_[l], d_out_.data(),
-                    grads_.view(model_.kernel_index(l)).data(), grads_.view(model_.bias_index(l)).data(), d_x);
+    lstm_backward(s, model_.data(model_.kernel_index(l)), x, b, caches_[l], d_out_.data(),
+                  grads_.view(model_.kernel_index(l)).data(), grads_.view(model_.bias_index(l)).data(), d_x);
     if (l > 0) std::swap(d_out_, d_in_);
   }
 }

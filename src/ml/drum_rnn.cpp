@@ -15,30 +15,50 @@ namespace drumrnn {
 DrumRnn::DrumRnn(DrumRnnShape shape) : shape_(std::move(shape)), params_(table_) {
   if (shape_.attn_length < 0) throw std::invalid_argument("DrumRnn: attn_length must be >= 0");
   if (shape_.layer_sizes.empty()) throw std::invalid_argument("DrumRnn: no layers");
+  const bool stack = attention_wraps_stack();
+  if (stack && layers() > kMaxWrappedLayers)
+    throw std::invalid_argument("DrumRnn: attention around the whole stack takes at most " +
+                                std::to_string(kMaxWrappedLayers) + " layers");
+  const size_t in0 = shape_.input_size();
+  if (has_attention()) {
+    attention_shape_.in = int(in0);
+    attention_shape_.layers = wrapped_layers();
+    for (int k = 0; k < attention_shape_.layers; ++k) attention_shape_.units[k] = shape_.layer_sizes[k];
+    attention_shape_.length = shape_.attn_length;
+  }
+  const size_t A = has_attention() ? size_t(attention_shape_.attn()) : 0;
+  // TF's creation order (ml/attention.h): Linear1, the wrapped LSTM(s), the attention, the output projection.
+  auto add_attention_head = [&](const std::string& wrapper) {
+    attn_.push_back(table_.add(wrapper + "attention/attn_w", {1, 1, A, A}));
+    attn_.push_back(table_.add(wrapper + "attention/attn_v", {A}));
+    attn_.push_back(table_.add(wrapper + "attention/kernel", {size_t(attention_shape_.query()), A}));
+    attn_.push_back(table_.add(wrapper + "attention/bias", {A}));
+    attn_.push_back(table_.add(wrapper + "attn_output_projection/kernel", {size_t(attention_shape_.units[attention_shape_.layers - 1]) + A, A}));
+    attn_.push_back(table_.add(wrapper + "attn_output_projection/bias", {A}));
+  };
+  const std::string stack_wrapper = "rnn/attention_cell_wrapper/";
+  if (stack) {
+    attn_.push_back(table_.add(stack_wrapper + "kernel", {in0 + A, in0}));
+    attn_.push_back(table_.add(stack_wrapper + "bias", {in0}));
+  }
   int in = shape_.input_size();
   for (int l = 0; l < layers(); ++l) {
     const size_t H = shape_.layer_sizes[l];
-    std::string scope = "rnn/multi_rnn_cell/cell_" + std::to_string(l) + "/";
-    if (l == 0 && has_attention()) {
-      // TF's creation order (ml/attention.h): Linear1, the LSTM, the attention, the output projection.
+    const std::string scope = (stack ? stack_wrapper : std::string("rnn/")) + "multi_rnn_cell/cell_" + std::to_string(l) + "/";
+    if (l == 0 && has_attention() && !stack) {
       const std::string wrapper = scope + "attention_cell_wrapper/";
-      const size_t A = H;
       attn_.push_back(table_.add(wrapper + "kernel", {size_t(in) + A, size_t(in)}));
       attn_.push_back(table_.add(wrapper + "bias", {size_t(in)}));
       kernel_.push_back(table_.add(wrapper + "basic_lstm_cell/kernel", {size_t(in) + H, 4 * H}));
       bias_.push_back(table_.add(wrapper + "basic_lstm_cell/bias", {4 * H}));
-      attn_.push_back(table_.add(wrapper + "attention/attn_w", {1, 1, A, A}));
-      attn_.push_back(table_.add(wrapper + "attention/attn_v", {A}));
-      attn_.push_back(table_.add(wrapper + "attention/kernel", {2 * H, A}));
-      attn_.push_back(table_.add(wrapper + "attention/bias", {A}));
-      attn_.push_back(table_.add(wrapper + "attn_output_projection/kernel", {H + A, A}));
-      attn_.push_back(table_.add(wrapper + "attn_output_projection/bias", {A}));
+      add_attention_head(wrapper);
     } else {
       kernel_.push_back(table_.add(scope + "basic_lstm_cell/kernel", {size_t(in) + H, 4 * H}));
       bias_.push_back(table_.add(scope + "basic_lstm_cell/bias", {4 * H}));
     }
     in = static_cast<int>(H);
   }
+  if (stack) add_attention_head(stack_wrapper);
   fc_w_ = table_.add("fully_connected/weights", {size_t(in), size_t(shape_.num_classes())});
   fc_b_ = table_.add("fully_connected/biases", {size_t(shape_.num_classes())});
   params_ = ParamBuffer(table_);
@@ -71,25 +91,45 @@ LstmShape DrumRnn::layer_shape(int l) const {
   return {l == 0 ? shape_.input_size() : shape_.layer_sizes[l - 1], shape_.layer_sizes[l]};
 }
 
-AttentionShape DrumRnn::attention_shape() const {
-  return {shape_.input_size(), shape_.layer_sizes[0], shape_.attn_length};
-}
-
 AttentionParams DrumRnn::attention_params() const {
-  return {data(attn_[0]), data(attn_[1]), data(kernel_[0]), data(bias_[0]), data(attn_[2]),
-          data(attn_[3]), data(attn_[4]), data(attn_[5]),  data(attn_[6]),  data(attn_[7])};
+  AttentionParams p;
+  p.in_kernel = data(attn_[0]);
+  p.in_bias = data(attn_[1]);
+  for (int k = 0; k < wrapped_layers(); ++k) {
+    p.lstm_kernel[k] = data(kernel_[k]);
+    p.lstm_bias[k] = data(bias_[k]);
+  }
+  p.attn_w = data(attn_[2]);
+  p.attn_v = data(attn_[3]);
+  p.query_kernel = data(attn_[4]);
+  p.query_bias = data(attn_[5]);
+  p.out_kernel = data(attn_[6]);
+  p.out_bias = data(attn_[7]);
+  return p;
 }
 
 AttentionGrads DrumRnn::attention_grads(ParamBuffer& g) const {
   auto at = [&](size_t index) { return g.view(index).data(); };
-  return {at(attn_[0]), at(attn_[1]), at(kernel_[0]), at(bias_[0]), at(attn_[2]),
-          at(attn_[3]), at(attn_[4]), at(attn_[5]),  at(attn_[6]),  at(attn_[7])};
+  AttentionGrads d;
+  d.in_kernel = at(attn_[0]);
+  d.in_bias = at(attn_[1]);
+  for (int k = 0; k < wrapped_layers(); ++k) {
+    d.lstm_kernel[k] = at(kernel_[k]);
+    d.lstm_bias[k] = at(bias_[k]);
+  }
+  d.attn_w = at(attn_[2]);
+  d.attn_v = at(attn_[3]);
+  d.query_kernel = at(attn_[4]);
+  d.query_bias = at(attn_[5]);
+  d.out_kernel = at(attn_[6]);
+  d.out_bias = at(attn_[7]);
+  return d;
 }
 
 size_t DrumRnn::state_size() const {
   size_t n = 0;
   for (int h : shape_.layer_sizes) n += 2 * size_t(h);
-  if (has_attention()) n += size_t(shape_.layer_sizes[0]) * (1 + 2 * size_t(shape_.attn_length));
+  if (has_attention()) n += size_t(attention_size()) * (1 + 2 * size_t(shape_.attn_length));
   return n;
 }
 
@@ -113,8 +153,8 @@ DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_
   }
   scratch_.resize(size_t(max_streams) * 4 * max_h);
   if (model.has_attention()) {
-    const AttentionShape a = model.attention_shape();
-    const size_t A = a.units, L = a.length;
+    const AttentionShape& a = model.attention_shape();
+    const size_t A = a.attn(), L = a.length;
     attns_.assign(size_t(max_streams) * A, 0.0f);
     window_.assign(size_t(max_streams) * L * A, 0.0f);
     features_.assign(size_t(max_streams) * L * A, 0.0f);
@@ -126,10 +166,13 @@ DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_
       const size_t in = a.in;
       attn_half_.push_back(to_half(p.in_kernel, (in + A) * in));
       attn_half_.push_back(to_half(p.attn_w, A * A));
-      attn_half_.push_back(to_half(p.query_kernel, 2 * A * A));
-      attn_half_.push_back(to_half(p.out_kernel, 2 * A * A));
-      attn_half_kernels_ = {attn_half_[0].data(), kernel_half_[0].data(), attn_half_[1].data(), attn_half_[2].data(),
-                            attn_half_[3].data()};
+      attn_half_.push_back(to_half(p.query_kernel, size_t(a.query()) * A));
+      attn_half_.push_back(to_half(p.out_kernel, (size_t(a.units[a.layers - 1]) + A) * A));
+      attn_half_kernels_.in_kernel = attn_half_[0].data();
+      for (int k = 0; k < a.layers; ++k) attn_half_kernels_.lstm_kernel[k] = kernel_half_[k].data();
+      attn_half_kernels_.attn_w = attn_half_[1].data();
+      attn_half_kernels_.query_kernel = attn_half_[2].data();
+      attn_half_kernels_.out_kernel = attn_half_[3].data();
     }
   }
   input_rows_.clear(model.shape().input_size());
@@ -162,7 +205,7 @@ void DrumRnnStepper::copy_state(int from, int to) {
     std::memcpy(h_[l].data() + to * H, h_[l].data() + from * H, H * sizeof(float));
   }
   if (model_.has_attention()) {
-    const size_t A = model_.shape().layer_sizes[0], LA = A * model_.shape().attn_length;
+    const size_t A = model_.attention_size(), LA = A * model_.shape().attn_length;
     std::memcpy(attns_.data() + to * A, attns_.data() + from * A, A * sizeof(float));
     std::memcpy(window_.data() + to * LA, window_.data() + from * LA, LA * sizeof(float));
     std::memcpy(features_.data() + to * LA, features_.data() + from * LA, LA * sizeof(float));
@@ -172,7 +215,9 @@ void DrumRnnStepper::copy_state(int from, int to) {
 
 void DrumRnnStepper::get_state(int stream, float* out) const {
   check_stream(stream);
-  const size_t A = model_.shape().layer_sizes[0], L = model_.shape().attn_length;
+  const size_t A = model_.attention_size(), L = model_.shape().attn_length;
+  // After the wrapped layers' c, h: attns and the window (TF's state tuple order).
+  const int attn_after = model_.wrapped_layers() - 1;
   // The ring read out oldest slot first.
   auto ring_out = [&](const std::vector<float>& ring, float* dst) {
     const size_t head = size_t(head_[stream]);
@@ -184,7 +229,7 @@ void DrumRnnStepper::get_state(int stream, float* out) const {
     const size_t H = model_.shape().layer_sizes[l];
     out = std::copy_n(c_[l].data() + stream * H, H, out);
     out = std::copy_n(h_[l].data() + stream * H, H, out);
-    if (l == 0 && model_.has_attention()) {
+    if (l == attn_after) {
       out = std::copy_n(attns_.data() + stream * A, A, out);
       out = ring_out(window_, out);
     }
@@ -194,14 +239,15 @@ void DrumRnnStepper::get_state(int stream, float* out) const {
 
 void DrumRnnStepper::set_state(int stream, const float* in) {
   check_stream(stream);
-  const size_t A = model_.shape().layer_sizes[0], LA = A * model_.shape().attn_length;
+  const size_t A = model_.attention_size(), LA = A * model_.shape().attn_length;
+  const int attn_after = model_.wrapped_layers() - 1;
   for (int l = 0; l < model_.layers(); ++l) {
     const size_t H = model_.shape().layer_sizes[l];
     std::copy_n(in, H, c_[l].data() + stream * H);
     in += H;
     std::copy_n(in, H, h_[l].data() + stream * H);
     in += H;
-    if (l == 0 && model_.has_attention()) {
+    if (l == attn_after) {
       std::copy_n(in, A, attns_.data() + stream * A);
       in += A;
       std::copy_n(in, LA, window_.data() + stream * LA);
@@ -244,11 +290,20 @@ void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, f
   for (int l = 0; l < model_.layers(); ++l) {
     const LstmShape s = model_.layer_shape(l);
     if (l == 0 && model_.has_attention()) {
-      const AttentionStreams st{c_[0].data(), h_[0].data(), attns_.data(), window_.data(), features_.data(),
-                                head_.data()};
+      // The wrapper runs its layers (layer 0, or the whole stack) and hands on its output.
+      AttentionStreams st;
+      for (int k = 0; k < model_.wrapped_layers(); ++k) {
+        st.c[k] = c_[k].data();
+        st.h[k] = h_[k].data();
+      }
+      st.attns = attns_.data();
+      st.window = window_.data();
+      st.features = features_.data();
+      st.head = head_.data();
       attention_step(model_.attention_shape(), model_.attention_params(), half ? &attn_half_kernels_ : nullptr, x, n,
                      st, attn_out_.data(), attn_scratch_.data());
       x = LstmInput{attn_out_.data(), nullptr};
+      l = model_.wrapped_layers() - 1;
       continue;
     }
     if (half)
@@ -259,7 +314,7 @@ void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, f
                 h_[l].data(), scratch_.data());
     x = LstmInput{h_[l].data(), nullptr};
   }
-  // Logits = h_last · W_fc + b.
+  // Logits = h_last (or the wrapper's output) · W_fc + b.
   const int H = model_.shape().layer_sizes.back(), C = model_.shape().num_classes();
   for (int s = 0; s < n; ++s) std::memcpy(logits + size_t(s) * C, model_.data(model_.fc_biases_index()), C * sizeof(float));
   if (half)

@@ -1,5 +1,6 @@
 // The drum RNN: stacked LSTM layers (ml/lstm.h) then a linear layer to the config's classes. With
-// attn_length > 0 the first layer is wrapped in Magenta's attention cell (ml/attention.h).
+// attn_length > 0 the first layer is wrapped in Magenta's attention cell (ml/attention.h), or with
+// attn_wraps_stack the whole stack (Magenta's old layout, as in the published drum_kit_rnn.mag).
 // Parameters use TensorFlow's variable names, so a Magenta checkpoint maps onto them one to one.
 #pragma once
 #include <cstdint>
@@ -17,6 +18,9 @@ struct DrumRnnShape {
   const DrumConfig* config = nullptr;
   std::vector<int> layer_sizes;
   int attn_length = 0;  // > 0: Magenta's AttentionCellWrapper around layer 0
+  // With attn_length > 0: the wrapper around the whole MultiRNNCell instead (the old layout, names
+  // under "rnn/attention_cell_wrapper/"); at most kMaxWrappedLayers layers.
+  bool attn_wraps_stack = false;
   int input_size() const { return config->input_size; }
   int num_classes() const { return config->num_classes; }
 };
@@ -40,7 +44,12 @@ class DrumRnn {
   // width is the layer input's: the shape is the same).
   LstmShape layer_shape(int l) const;
   bool has_attention() const { return shape_.attn_length > 0; }
-  AttentionShape attention_shape() const;
+  bool attention_wraps_stack() const { return has_attention() && shape_.attn_wraps_stack; }
+  // The LSTM layers inside the attention wrapper: 1, or layers() for the old layout.
+  int wrapped_layers() const { return attention_wraps_stack() ? layers() : has_attention() ? 1 : 0; }
+  // A = attn_size, the wrapped cell's output size (layer 0's units, or the top layer's).
+  int attention_size() const { return attention_shape_.attn(); }
+  const AttentionShape& attention_shape() const { return attention_shape_; }
   AttentionParams attention_params() const;             // valid when has_attention()
   AttentionGrads attention_grads(ParamBuffer& grads) const;  // the same views in a gradient buffer
   size_t kernel_index(int l) const { return kernel_[l]; }
@@ -59,6 +68,7 @@ class DrumRnn {
   ParamBuffer params_;
   std::vector<size_t> kernel_, bias_;
   size_t fc_w_ = 0, fc_b_ = 0;
+  AttentionShape attention_shape_;
   // Attention tensors: in kernel, in bias, attn_w, attn_v, query kernel, query bias, out kernel, out bias.
   std::vector<size_t> attn_;
 };

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "ml/magenta_stack_layout.h"
+
 namespace drumrnn {
 namespace {
 
@@ -77,15 +79,19 @@ std::string magenta_config_description(const std::string& config) {
 
 MagentaModel model_from_magenta(const TfVariables& vars, const std::string& where, const std::string& config,
                                 const std::string& hparams_text) {
-  bool attention = false;
+  // Magenta's old layout, attention around the whole stack (ml/magenta_stack_layout.h): the same
+  // names as drumrnn's once read under TF >= 1.2's.
+  const MagentaStackLayout stack = find_magenta_stack_layout(vars, where);
+  if (!stack.renamed.empty()) return model_from_magenta(stack.renamed, where, config, hparams_text);
+  bool cell0_attention = false;
   for (const auto& [name, t] : vars) {
-    if (name.rfind(kCell0Attention, 0) == 0) attention = true;
-    else if (name.find("attention_cell_wrapper") != std::string::npos)
-      throw TfFormatError(where + ": variable " + name +
-                          " is attention around the whole stack (pre-2017 Magenta); this build reads attention around cell 0");
+    if (name.rfind(kCell0Attention, 0) == 0) cell0_attention = true;
+    else if (!stack.found && name.find("attention_cell_wrapper") != std::string::npos)
+      throw TfFormatError(where + ": variable " + name + " belongs to no attention layout drumrnn knows");
   }
-  int input_size = 0;
-  const std::vector<int> layers = infer_layers(vars, where, attention, input_size);
+  const bool attention = cell0_attention || stack.found;
+  int input_size = stack.input_size;
+  const std::vector<int> layers = stack.found ? stack.layers : infer_layers(vars, where, cell0_attention, input_size);
   std::string name = config;
   if (name.empty()) {
     if (input_size == drum_config(DrumConfigId::drum_kit).input_size) name = "drum_kit";
@@ -124,12 +130,11 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
     h.attn_length = magenta_attn_length;
   }
   if (attention && h.attn_length <= 0) {
-    throw TfFormatError(where + ": an attention model (variables " + kCell0Attention +
-                        "...) needs its window: give --hparams attn_length=N, as it was trained with");
+    throw TfFormatError(where + ": an attention model needs its window: give --hparams attn_length=N, as it was trained with");
   }
   h.rnn_layer_sizes = layers;
   out.loaded.hparams = h;
-  out.loaded.model = std::make_unique<DrumRnn>(DrumRnnShape{&dc, layers, h.attn_length});
+  out.loaded.model = std::make_unique<DrumRnn>(DrumRnnShape{&dc, layers, h.attn_length, stack.found});
   DrumRnn& model = *out.loaded.model;
 
   std::set<std::string> known;

@@ -20,7 +20,9 @@ struct MagentaModel {
 // 2 one_drum); else it must match. `hparams_text` (Magenta syntax) overrides the config's
 // defaults; rnn_layer_sizes come from the kernels and must agree with it when given. Throws
 // TfFormatError, one line naming the variable: missing, unexpected, wrong shape or dtype,
-// attention (until drumrnn runs it), or an unknown config.
+// attention (until drumrnn runs it), or an unknown config. Magenta's old layout (attention around
+// the whole stack, "rnn/attention_cell_wrapper/...", ml/magenta_stack_layout.h) is read, with
+// attn_length from `hparams_text` or 32.
 MagentaModel model_from_magenta(const TfVariables& vars, const std::string& where, const std::string& config,
                                 const std::string& hparams_text = "");
 
