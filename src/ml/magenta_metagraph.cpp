@@ -1,5 +1,7 @@
 #include "ml/magenta_metagraph.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <set>
@@ -106,6 +108,41 @@ struct Rewriter {
   }
 };
 
+// Glorot-uniform bounds, as TensorFlow computes them (glorot_uniform_initializer, and tf_slim's
+// xavier_initializer for the logits: sqrt(3 / fan_avg)), for a variable of this shape.
+double glorot_limit(const tensorflow::TensorShapeProto& s) {
+  double fan_in = 1, fan_out = 1, receptive = 1;
+  const int rank = s.dim_size();
+  if (rank == 1) fan_in = fan_out = double(s.dim(0).size());
+  if (rank == 2) fan_in = double(s.dim(0).size()), fan_out = double(s.dim(1).size());
+  if (rank > 2) {
+    for (int i = 0; i < rank - 2; ++i) receptive *= double(s.dim(i).size());
+    fan_in = double(s.dim(rank - 2).size()) * receptive;
+    fan_out = double(s.dim(rank - 1).size()) * receptive;
+  }
+  return std::sqrt(3.0 / std::max(1.0, (fan_in + fan_out) / 2.0));
+}
+
+// The variables' initializers (never run when a checkpoint is restored) take the bounds Magenta's
+// graph would have at the new shapes: VAR/Initializer/random_uniform/{min,max}.
+void set_initializer_bounds(tensorflow::GraphDef& g) {
+  std::map<std::string, const tensorflow::TensorShapeProto*> shapes;
+  for (const auto& n : g.node())
+    if (n.op() == "VariableV2" || n.op() == "VarHandleOp") shapes[n.name()] = &n.attr().at("shape").shape();
+  for (auto& n : *g.mutable_node()) {
+    const std::string& name = n.name();
+    const size_t at = name.rfind("/Initializer/random_uniform/");
+    if (n.op() != "Const" || at == std::string::npos) continue;
+    const std::string which = name.substr(at + std::strlen("/Initializer/random_uniform/"));
+    const auto var = shapes.find(name.substr(0, at));
+    auto& t = *(*n.mutable_attr())["value"].mutable_tensor();
+    if ((which != "min" && which != "max") || var == shapes.end() || t.dtype() != tensorflow::DT_FLOAT || t.float_val_size() != 1)
+      continue;
+    const double limit = glorot_limit(*var->second);
+    t.set_float_val(0, float(which == "min" ? -limit : limit));
+  }
+}
+
 bool has_unknown_fields(const google::protobuf::Message& m) {
   return m.GetReflection()->GetUnknownFields(m).field_count() > 0;
 }
@@ -137,6 +174,7 @@ std::string rewrite_magenta_metagraph(const std::string& template_bytes, const M
     r.node = &n.name();
     for (auto& [key, a] : *n.mutable_attr()) r.attr(key, a);
   }
+  set_initializer_bounds(*mg.mutable_graph_def());
   std::string out;
   if (!mg.SerializeToString(&out)) throw std::runtime_error(name + ": cannot serialize the MetaGraphDef");
   return out;

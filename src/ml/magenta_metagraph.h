@@ -9,9 +9,11 @@
 // compiled in. The layer count and attention pick the template; every size-dependent number in it (a
 // dimension of a shape attribute or of a tensor, a value of an integer constant: the variables'
 // shapes, the zero states, the reshapes, the placeholder) is mapped from the reference sizes to the
-// model's. The reference sizes are chosen so that each such number is unique and no incidental
-// constant reaches them, so the mapping is unambiguous; a number in that range that no size
-// explains fails the export rather than being left behind.
+// model's, and the variables' initializers get the Glorot bounds of their new shapes, so the graph
+// is, node for node, the one Magenta writes for a bundle of the model's sizes (checked by
+// tests/fixtures/magenta/compare_metagraph.py). The reference sizes are chosen so that each such
+// number is unique and no incidental constant reaches them, so the mapping is unambiguous; a number
+// in that range that no size explains fails the export rather than being left behind.
 #pragma once
 #include <string>
 #include <vector>
