@@ -207,7 +207,7 @@ TEST_CASE("Magenta's logits through drumrnn's exported bundle are drumrnn's (one
   }
 }
 
-TEST_CASE("export-magenta --bundle_file: bad input fails in one line naming the file; nothing is written", "[magenta][cli]") {
+TEST_CASE("export-magenta --bundle_file: bad input fails in one line naming the file, and nothing is written", "[magenta][cli]") {
   test::TempDir dir;
   const std::string out = dir.str("out.mag");
   auto refused = [&](const std::string& model, const std::string& needle) {
