@@ -92,7 +92,7 @@ TfVariables fixture_variables() { return read_tf_checkpoint_v2(kPrefix); }
 
 }  // namespace
 
-TEST_CASE("TF table: written tables read back; corruption and truncation are caught", "[magenta]") {
+TEST_CASE("TF table: written tables read back, corruption and truncation are caught", "[magenta]") {
   TfTableEntries entries;
   for (int i = 0; i < 40; ++i) entries.emplace_back("key/" + std::to_string(1000 + i), std::string(20000 + i, char('a' + i % 26)));
   entries.emplace_back("", "header");
@@ -306,7 +306,7 @@ TEST_CASE("export-magenta writes a run directory that imports back to the same m
   CHECK(fresh.at("fully_connected/biases/Adam").floats == std::vector<float>(512, 0.0f));
 }
 
-TEST_CASE("import-magenta: bad checkpoints and bundles are one line naming the file or variable; nothing is written", "[magenta][cli]") {
+TEST_CASE("import-magenta: bad checkpoints and bundles are one line naming the file or variable, and nothing is written", "[magenta][cli]") {
   test::TempDir dir;
   const std::string out = dir.str("model.safetensors");
   auto expect_refused = [&](std::vector<std::string> args, const std::string& needle) {

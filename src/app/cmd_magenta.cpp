@@ -117,7 +117,7 @@ Command add_export_magenta_command(CLI::App& app) {
               b.generator_description = magenta_config_description(config);
               b.bundle_description = o->description;
               b.checkpoint = write_tf_checkpoint_v1(magenta_model_variables(*m.model));
-              b.metagraph = magenta_generate_metagraph(*m.model);
+              b.metagraph = magenta_generate_metagraph(*m.model, path);
               write_magenta_bundle(o->bundle_file, b);
               std::printf("wrote %s (%s, rnn_layer_sizes=%s); Magenta generates from it with\n"
                           "  drums_rnn_generate --bundle_file=%s\n",
