@@ -77,7 +77,11 @@ TEST_CASE("JACK: clock, Start/Stop and the generated notes reach another client 
   for (const auto& e : got)
     if (is_status(e, kMidiClock)) ticks.push_back(e.frame);
   REQUIRE(ticks.size() >= 24 * 7);
-  for (size_t i = 1; i < ticks.size(); ++i) CHECK(ticks[i] - ticks[i - 1] == 1000);
+  // An xrun skips the receiver's cycle and with it a tick's frame stamp; only a platform stall
+  // (the probe below) excuses one.
+  const bool stalled = !probe.kept_deadlines() && engine.xruns() > 0;
+  for (size_t i = 1; i < ticks.size(); ++i)
+    if (!stalled) CHECK(ticks[i] - ticks[i - 1] == 1000);
   // Notes: exactly what the engine generated, in order, each on a step (6,000 frames after a tick 0).
   std::vector<JackReceiver::Event> notes;
   for (const auto& e : got)

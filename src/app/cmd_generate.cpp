@@ -43,12 +43,6 @@ std::string output_name(const std::string& stamp, int i, int n) {
   return stamp + "_" + index + ".mid";
 }
 
-std::string layers_text(const std::vector<int>& sizes) {
-  std::string s = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? "," : "") + std::to_string(sizes[i]);
-  return s + "]";
-}
-
 // Magenta builds the graph from --hparams and then loads the checkpoint into it, so the structural
 // hparams must describe the model; the others (batch_size, dropout, learning rate, clipping) do
 // not change generation and are accepted as they are.
@@ -60,7 +54,7 @@ void check_hparams_against_model(const std::string& text, const LoadedModel& m) 
     throw HParamsError("--hparams " + name + "=" + given + " disagrees with the model's " + name + "=" + model +
                        " (" + m.path + ")");
   };
-  if (h.rnn_layer_sizes != layers) disagree("rnn_layer_sizes", layers_text(h.rnn_layer_sizes), layers_text(layers));
+  if (h.rnn_layer_sizes != layers) disagree("rnn_layer_sizes", layer_sizes_text(h.rnn_layer_sizes), layer_sizes_text(layers));
   if (h.attn_length != m.hparams.attn_length)
     disagree("attn_length", std::to_string(h.attn_length), std::to_string(m.hparams.attn_length));
   if (h.residual_connections != m.hparams.residual_connections)

@@ -15,12 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string layers_text(const std::vector<int>& layers) {
-  std::string s = "[";
-  for (size_t i = 0; i < layers.size(); ++i) s += (i ? "," : "") + std::to_string(layers[i]);
-  return s + "]";
-}
-
 // A Magenta run directory keeps its checkpoints in RUN/train; a bare train folder works too.
 std::string checkpoint_in_run_dir(const std::string& run_dir) {
   const fs::path train = fs::path(run_dir) / "train";
@@ -69,7 +63,7 @@ Command add_import_magenta_command(CLI::App& app) {
             save_model(o->output, *m.loaded.model, m.loaded.hparams, m.loaded.step, m.adam.get(), extra);
             const int attn = m.loaded.hparams.attn_length;
             std::printf("wrote %s (%s, rnn_layer_sizes=%s%s, step %lld, %zu parameters%s) from %s\n", o->output.c_str(),
-                        m.loaded.model->shape().config->name, layers_text(m.loaded.hparams.rnn_layer_sizes).c_str(),
+                        m.loaded.model->shape().config->name, layer_sizes_text(m.loaded.hparams.rnn_layer_sizes).c_str(),
                         attn > 0 ? (", attention over " + std::to_string(attn) + " steps").c_str() : "",
                         (long long)m.loaded.step, m.loaded.model->table().total(),
                         m.adam ? ", with Adam's state: train can resume from it" : "", where.c_str());
@@ -99,7 +93,7 @@ Command add_export_magenta_command(CLI::App& app) {
               adam = state.get();
             }
             const std::string config = m.model->shape().config->name;
-            const std::string magenta_hparams = "rnn_layer_sizes=" + layers_text(m.hparams.rnn_layer_sizes) +
+            const std::string magenta_hparams = "rnn_layer_sizes=" + layer_sizes_text(m.hparams.rnn_layer_sizes) +
                                                 ",attn_length=" + std::to_string(m.hparams.attn_length);
             if (!o->run_dir.empty()) {
               const fs::path train = fs::path(o->run_dir) / "train";
@@ -121,7 +115,7 @@ Command add_export_magenta_command(CLI::App& app) {
               write_magenta_bundle(o->bundle_file, b);
               std::printf("wrote %s (%s, rnn_layer_sizes=%s); Magenta generates from it with\n"
                           "  drums_rnn_generate --bundle_file=%s\n",
-                          o->bundle_file.c_str(), config.c_str(), layers_text(m.hparams.rnn_layer_sizes).c_str(),
+                          o->bundle_file.c_str(), config.c_str(), layer_sizes_text(m.hparams.rnn_layer_sizes).c_str(),
                           o->bundle_file.c_str());
             }
             return 0;

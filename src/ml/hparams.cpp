@@ -164,10 +164,14 @@ void validate_hparams(const HParams& h) {
     throw HParamsError("hparams: learning_rate must be positive, got " + float_text(h.learning_rate));
 }
 
+std::string layer_sizes_text(const std::vector<int>& sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? "," : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+
 std::string hparams_to_string(const HParams& h) {
-  std::string layers;
-  for (size_t i = 0; i < h.rnn_layer_sizes.size(); ++i) layers += (i ? "," : "") + std::to_string(h.rnn_layer_sizes[i]);
-  return "batch_size=" + std::to_string(h.batch_size) + ",rnn_layer_sizes=[" + layers + "]" +
+  return "batch_size=" + std::to_string(h.batch_size) + ",rnn_layer_sizes=" + layer_sizes_text(h.rnn_layer_sizes) +
          ",dropout_keep_prob=" + float_text(h.dropout_keep_prob) + ",attn_length=" + std::to_string(h.attn_length) +
          ",clip_norm=" + float_text(h.clip_norm) + ",learning_rate=" + float_text(h.learning_rate) +
          ",residual_connections=" + (h.residual_connections ? "true" : "false");

@@ -34,5 +34,7 @@ void validate_hparams(const HParams& h);
 
 // All fields in parse_hparams syntax; parse_hparams(hparams_to_string(h), any) == h.
 std::string hparams_to_string(const HParams& h);
+// "[256,256,256]", as --hparams writes rnn_layer_sizes.
+std::string layer_sizes_text(const std::vector<int>& sizes);
 
 }  // namespace drumrnn

@@ -18,12 +18,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 
 std::vector<int64_t> as_tf_shape(const std::vector<size_t>& shape) { return {shape.begin(), shape.end()}; }
 
-std::string layers_text(const std::vector<int>& layers) {
-  std::string s = "[";
-  for (size_t i = 0; i < layers.size(); ++i) s += (i ? "," : "") + std::to_string(layers[i]);
-  return s + "]";
-}
-
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -114,8 +108,8 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
     if (!hparams_text.empty()) {
       HParams given = parse_hparams(hparams_text, h);
       if (given.rnn_layer_sizes != h.rnn_layer_sizes && given.rnn_layer_sizes != layers)
-        throw TfFormatError(where + ": --hparams says rnn_layer_sizes=" + layers_text(given.rnn_layer_sizes) +
-                            ", the checkpoint has " + layers_text(layers));
+        throw TfFormatError(where + ": --hparams says rnn_layer_sizes=" + layer_sizes_text(given.rnn_layer_sizes) +
+                            ", the checkpoint has " + layer_sizes_text(layers));
       h = given;
     }
   } catch (const HParamsError& e) {

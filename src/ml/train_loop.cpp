@@ -19,12 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string layers_text(const std::vector<int>& layers) {
-  std::string s = "[";
-  for (size_t i = 0; i < layers.size(); ++i) s += (i ? "," : "") + std::to_string(layers[i]);
-  return s + "]";
-}
-
 std::string value_text(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -149,8 +143,8 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
     LoadedModel m = load_model(resume_from, o.config);
     if (m.hparams.rnn_layer_sizes != hp.rnn_layer_sizes)
       throw std::invalid_argument(o.run_dir + " holds a model with rnn_layer_sizes=" +
-                                  layers_text(m.hparams.rnn_layer_sizes) + ", --hparams asks for " +
-                                  layers_text(hp.rnn_layer_sizes) + " (use a new --run_dir)");
+                                  layer_sizes_text(m.hparams.rnn_layer_sizes) + ", --hparams asks for " +
+                                  layer_sizes_text(hp.rnn_layer_sizes) + " (use a new --run_dir)");
     if (m.model->shape().attn_length != hp.attn_length)
       throw std::invalid_argument(o.run_dir + " holds a model with attn_length=" +
                                   std::to_string(m.model->shape().attn_length) + ", --hparams asks for " +
@@ -160,8 +154,8 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
   } else if (!o.init_model.empty()) {
     LoadedModel m = load_model(o.init_model, o.config);
     if (m.hparams.rnn_layer_sizes != hp.rnn_layer_sizes)
-      throw std::invalid_argument(o.init_model + " has rnn_layer_sizes=" + layers_text(m.hparams.rnn_layer_sizes) +
-                                  ", --hparams asks for " + layers_text(hp.rnn_layer_sizes));
+      throw std::invalid_argument(o.init_model + " has rnn_layer_sizes=" + layer_sizes_text(m.hparams.rnn_layer_sizes) +
+                                  ", --hparams asks for " + layer_sizes_text(hp.rnn_layer_sizes));
     if (m.model->shape().attn_length != hp.attn_length)
       throw std::invalid_argument(o.init_model + " has attn_length=" + std::to_string(m.model->shape().attn_length) +
                                   ", --hparams asks for " + std::to_string(hp.attn_length));
@@ -180,7 +174,8 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
     trainer->sync_from_host();
   }
 
-  observer.on_message("training " + std::string(config.name) + " " + layers_text(hp.rnn_layer_sizes) + " on " +
+  observer.on_message("training " + std::string(config.name) + " " + layer_sizes_text(hp.rnn_layer_sizes) +
+                      (hp.attn_length > 0 ? " with attention over " + std::to_string(hp.attn_length) + " steps" : "") + " on " +
                       std::to_string(data.examples()) + " examples (" + std::to_string(data.total_steps()) +
                       " steps) from " + o.sequence_example_file + ", device " + trainer->device_name() +
                       (device_choice.empty() ? "" : " (" + device_choice + ")") + ", " +
