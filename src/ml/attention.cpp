@@ -7,6 +7,7 @@
 
 #include "ml/activations.h"
 #include "ml/half_gemv.h"
+#include "ml/simd_dispatch.h"
 
 namespace drumrnn {
 namespace {
@@ -63,14 +64,82 @@ void sparse_mul_acc(const SparseRows& sp, int r0, int n, const float* W, int col
   }
 }
 
-// Σ_j v_j · tanh(f_j + y_j), f = nullptr for a zero (not yet filled) slot.
-float score(const float* f, const float* y, const float* v, int A) {
-  float s = 0.0f;
-  if (f)
-    for (int j = 0; j < A; ++j) s += v[j] * fast_tanh(f[j] + y[j]);
+// Y[rows, cols] += X · W for the wrapper's input X [rows, in], sparse or dense.
+void input_mul_acc(const LstmInput& x, int rows, int in, const float* W, int cols, float* Y) {
+  if (x.dense)
+    mul_acc(rows, in, cols, x.dense, in, W, Y, cols);
   else
-    for (int j = 0; j < A; ++j) s += v[j] * fast_tanh(y[j]);
+    sparse_mul_acc(*x.sparse, 0, rows, W, cols, Y);
+}
+
+// Out[in, cols] += Xᵀ · M[rows, cols].
+void input_t_mul_acc(const LstmInput& x, int rows, int in, const float* M, int cols, float* Out) {
+  if (x.dense) {
+    grad_acc(rows, in, cols, x.dense, in, M, Out);
+    return;
+  }
+  const SparseRows& sp = *x.sparse;
+  for (int r = 0; r < rows; ++r) {
+    const float* m = M + size_t(r) * cols;
+    for (int k = sp.row_start[r]; k < sp.row_start[r + 1]; ++k) {
+      const float v = sp.value[k];
+      float* o = Out + size_t(sp.index[k]) * cols;
+      for (int c = 0; c < cols; ++c) o[c] += v * m[c];
+    }
+  }
+}
+
+// Σ_j v_j · tanh(f_j + y_j), f = nullptr for a zero (not yet filled) slot. Eight partial sums, so
+// the loop vectorizes without reassociating behind the compiler's back (the training forward and the
+// streaming step share it, so both round alike).
+DRUMRNN_CLONES_AVX2 float score(const float* __restrict f, const float* __restrict y, const float* __restrict v, int A) {
+  float part[8] = {};
+  const int A8 = A & ~7;
+  for (int j = 0; j < A8; j += 8)
+    for (int u = 0; u < 8; ++u) part[u] += v[j + u] * fast_tanh((f ? f[j + u] : 0.0f) + y[j + u]);
+  float s = 0.0f;
+  for (int j = A8; j < A; ++j) s += v[j] * fast_tanh((f ? f[j] : 0.0f) + y[j]);
+  for (int u = 0; u < 8; ++u) s += part[u];
   return s;
+}
+
+// The backward of one slot's score s = Σ_j v_j · tanh(f_j + y_j) given ds: accumulates into d_v, d_y and
+// (f non-null) d_f.
+DRUMRNN_CLONES_AVX2 void score_backward(const float* __restrict f, const float* __restrict y,
+                                        const float* __restrict v, float ds, int A, float* __restrict d_v,
+                                        float* __restrict d_y, float* __restrict d_f) {
+  if (f) {
+    for (int j = 0; j < A; ++j) {
+      const float th = fast_tanh(f[j] + y[j]);
+      d_v[j] += ds * th;
+      const float dpre = ds * v[j] * (1.0f - th * th);
+      d_y[j] += dpre;
+      d_f[j] += dpre;
+    }
+  } else {
+    for (int j = 0; j < A; ++j) {
+      const float th = fast_tanh(y[j]);
+      d_v[j] += ds * th;
+      d_y[j] += ds * v[j] * (1.0f - th * th);
+    }
+  }
+}
+
+// Σ_j a_j · b_j in eight partial sums (vectorizes).
+DRUMRNN_CLONES_AVX2 float dot(const float* __restrict a, const float* __restrict b, int n) {
+  float part[8] = {};
+  const int n8 = n & ~7;
+  for (int j = 0; j < n8; j += 8)
+    for (int u = 0; u < 8; ++u) part[u] += a[j + u] * b[j + u];
+  float s = 0.0f;
+  for (int j = n8; j < n; ++j) s += a[j] * b[j];
+  for (int u = 0; u < 8; ++u) s += part[u];
+  return s;
+}
+
+// y[0..n) += alpha · x[0..n).
+DRUMRNN_CLONES_AVX2 void axpy(float alpha, const float* __restrict x, float* __restrict y, int n) {
+  for (int j = 0; j < n; ++j) y[j] += alpha * x[j];
 }
 
 void softmax_in_place(float* s, int L) {
@@ -84,6 +153,19 @@ void softmax_in_place(float* s, int L) {
 
 }  // namespace
 
+void fold_attention_input(const AttentionShape& s, const AttentionParams& p, AttentionFolded& out) {
+  const int in = s.in, A = s.attn(), G4 = 4 * s.units[0];
+  const float* Wx = p.lstm_kernel[0];
+  out.in_kernel.resize(size_t(in) * G4);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, in, G4, in, 1.0f, p.in_kernel, in, Wx, G4, 0.0f,
+              out.in_kernel.data(), G4);
+  out.attn_kernel.resize(size_t(A) * G4);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, A, G4, in, 1.0f, p.in_kernel + size_t(in) * in, in, Wx, G4,
+              0.0f, out.attn_kernel.data(), G4);
+  out.bias.assign(p.lstm_bias[0], p.lstm_bias[0] + G4);
+  cblas_sgemv(CblasRowMajor, CblasTrans, in, G4, 1.0f, Wx, G4, p.in_bias, 1, 1.0f, out.bias.data(), 1);
+}
+
 int AttentionShape::query() const {
   int q = 0;
   for (int k = 0; k < layers; ++k) q += 2 * units[k];
@@ -96,7 +178,6 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
   const float* K1a = p.in_kernel + size_t(in) * in;
   const float* K2h = p.out_kernel;
   const float* K2a = p.out_kernel + size_t(Htop) * A;
-  cache.x_proj.resize(size_t(rows) * in);
   cache.attns_prev.assign(size_t(rows) * A, 0.0f);
   cache.lstm.resize(K);
   for (int k = 0; k < K; ++k) {
@@ -124,22 +205,21 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
   cache.features.assign(size_t(rows) * A, 0.0f);
   if (rows == 0) return;
 
-  // x · K1x + b1 for every row at once; the attns part depends on the previous step.
-  fill_rows(cache.x_proj.data(), rows, p.in_bias, in);
-  if (x.dense)
-    mul_acc(rows, in, in, x.dense, in, p.in_kernel, cache.x_proj.data(), in);
-  else
-    sparse_mul_acc(*x.sparse, 0, rows, p.in_kernel, in, cache.x_proj.data());
+  // Layer 0's LSTM is fed x' = x·K1x + b1 + attns·K1a through its input kernel Wx, and x' has no other
+  // use, so it is never formed: the gates take x·(K1x·Wx) + b1·Wx for every row at once (x is sparse,
+  // so that is a gather), and attns·(K1a·Wx) step by step, A wide instead of in wide. The backward
+  // factors its gradients the same way.
+  const int G40 = 4 * s.units[0];
+  fold_attention_input(s, p, cache.folded);
+  fill_rows(cache.lstm[0].gates.data(), rows, cache.folded.bias.data(), G40);
+  input_mul_acc(x, rows, in, cache.folded.in_kernel.data(), G40, cache.lstm[0].gates.data());
 
   for (int t = 0; t < T; ++t) {
     const int r0 = b.offsets[t], n = b.active(t);
     // Rows of step t are the first n sequences of step t - 1 (sorted by length).
     const int p0 = t > 0 ? b.offsets[t - 1] : 0;
-    float* xp = cache.x_proj.data() + size_t(r0) * in;
-    if (t > 0) {
+    if (t > 0)
       std::memcpy(cache.attns_prev.data() + size_t(r0) * A, cache.attns.data() + size_t(p0) * A, sizeof(float) * n * A);
-      mul_acc(n, A, in, cache.attns_prev.data() + size_t(r0) * A, A, K1a, xp, in);
-    }
     // The wrapped LSTMs, bottom up.
     float* y = cache.query.data() + size_t(r0) * A;
     fill_rows(y, n, p.query_bias, A);
@@ -148,7 +228,6 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
       const LstmShape ls = s.lstm(k);
       const int H = ls.units, G4 = 4 * H;
       LstmCache& lc = cache.lstm[k];
-      const float* input = k == 0 ? xp : layer_out(k - 1) + size_t(r0) * ls.in;
       float* G = lc.gates.data() + size_t(r0) * G4;
       float* c = lc.c.data() + size_t(r0) * H;
       float* h = lc.h.data() + size_t(r0) * H;
@@ -157,8 +236,12 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
         std::memcpy(lc.h_prev.data() + size_t(r0) * H, lc.h.data() + size_t(p0) * H, sizeof(float) * n * H);
         c_prev = lc.c.data() + size_t(p0) * H;
       }
-      fill_rows(G, n, p.lstm_bias[k], G4);
-      mul_acc(n, ls.in, G4, input, ls.in, p.lstm_kernel[k], G, G4);
+      if (k == 0) {
+        if (t > 0) mul_acc(n, A, G4, cache.attns_prev.data() + size_t(r0) * A, A, cache.folded.attn_kernel.data(), G, G4);
+      } else {
+        fill_rows(G, n, p.lstm_bias[k], G4);
+        mul_acc(n, ls.in, G4, layer_out(k - 1) + size_t(r0) * ls.in, ls.in, p.lstm_kernel[k], G, G4);
+      }
       if (t > 0) mul_acc(n, H, G4, lc.h_prev.data() + size_t(r0) * H, H, p.lstm_kernel[k] + size_t(ls.in) * G4, G, G4);
       lstm_cell_update(H, n, G, c_prev, c, lc.tanh_c.data() + size_t(r0) * H, h);
       if (!lc.mask.empty()) {
@@ -184,8 +267,7 @@ void attention_forward(const AttentionShape& s, const AttentionParams& p, const 
       softmax_in_place(a, L);
       float* attn = cache.attns.data() + size_t(r0 + i) * A;
       for (int k = std::max(0, L - t); k < L; ++k) {
-        const float* o = cache.output.data() + size_t(b.offsets[t - L + k] + i) * A;
-        for (int j = 0; j < A; ++j) attn[j] += a[k] * o[j];
+        axpy(a[k], cache.output.data() + size_t(b.offsets[t - L + k] + i) * A, attn, A);
       }
     }
 
@@ -211,6 +293,7 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
   const int in = s.in, A = s.attn(), L = s.length, K = s.layers, Htop = s.attn(), rows = b.rows(), T = b.max_len();
   if (rows == 0) return;
   const float* K1a = p.in_kernel + size_t(in) * in;
+  const int G40 = 4 * s.units[0];
   const float* K2h = p.out_kernel;
   const float* K2a = p.out_kernel + size_t(Htop) * A;
   auto layer_out = [&](int k) { return cache.lstm[k].mask.empty() ? cache.lstm[k].h.data() : cache.lstm[k].out.data(); };
@@ -218,7 +301,6 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
   // d_output collects every use of a step's output: the layer above, the later steps' reads of the
   // window, and (through attn_w) their scores, which d_features collects.
   std::vector<float> d_output(size_t(rows) * A), d_features(size_t(rows) * A, 0.0f), d_y(size_t(rows) * A, 0.0f);
-  std::vector<float> d_xp(size_t(rows) * in);
   for (size_t k = 0; k < d_output.size(); ++k) d_output[k] = cache.mask.empty() ? d_out[k] : d_out[k] * cache.mask[k];
   const int B = b.active(0);
   std::vector<float> d_attns_next(size_t(B) * A, 0.0f), d_attns(size_t(B) * A), d_a(L);
@@ -264,33 +346,18 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
         const size_t row = size_t(b.offsets[t - L + k] + i) * A;
         const float* o = cache.output.data() + row;
         float* d_o = d_output.data() + row;
-        float dot = 0.0f;
-        for (int j = 0; j < A; ++j) dot += da[j] * o[j];
-        d_a[k] = dot;
-        for (int j = 0; j < A; ++j) d_o[j] += a[k] * da[j];
+        d_a[k] = dot(da, o, A);
+        axpy(a[k], da, d_o, A);
       }
       float mean = 0.0f;
       for (int k = 0; k < L; ++k) mean += a[k] * d_a[k];
       float d_zero = 0.0f;  // the zero slots share one key: their score gradients add up
       for (int k = 0; k < first; ++k) d_zero += a[k] * (d_a[k] - mean);
-      if (first > 0)
-        for (int j = 0; j < A; ++j) {
-          const float th = fast_tanh(yi[j]);
-          dv[j] += d_zero * th;
-          dyi[j] += d_zero * p.attn_v[j] * (1.0f - th * th);
-        }
+      if (first > 0) score_backward(nullptr, yi, p.attn_v, d_zero, A, dv, dyi, nullptr);
       for (int k = first; k < L; ++k) {
         const float ds = a[k] * (d_a[k] - mean);
         const size_t row = size_t(b.offsets[t - L + k] + i) * A;
-        const float* f = cache.features.data() + row;
-        float* df = d_features.data() + row;
-        for (int j = 0; j < A; ++j) {
-          const float th = fast_tanh(f[j] + yi[j]);
-          dv[j] += ds * th;
-          const float dpre = ds * p.attn_v[j] * (1.0f - th * th);
-          dyi[j] += dpre;
-          df[j] += dpre;
-        }
+        score_backward(cache.features.data() + row, yi, p.attn_v, ds, A, dv, dyi, d_features.data() + row);
       }
     }
     // The query [c_0, h_0, c_1, h_1, ...]: every layer's state, before any dropout.
@@ -316,9 +383,7 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
       float* dG_t = dG[k].data() + size_t(r0) * G4;
       lstm_cell_backward(H, n, lc.gates.data() + size_t(r0) * G4, lc.tanh_c.data() + size_t(r0) * H, c_prev, dh, dc,
                          dG_t);
-      if (k == 0) {
-        mul_t(n, in, G4, dG_t, p.lstm_kernel[0], 0.0f, d_xp.data() + size_t(r0) * in, in);
-      } else {
+      if (k > 0) {
         // Into layer k - 1's output: through its dropout, onto its h.
         mul_t(n, ls.in, G4, dG_t, p.lstm_kernel[k], 0.0f, d_input.data(), ls.in);
         const std::vector<float>& m = cache.lstm[k - 1].mask;
@@ -328,7 +393,28 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
       }
       if (t > 0) mul_t(n, H, G4, dG_t, p.lstm_kernel[k] + size_t(ls.in) * G4, 0.0f, dh_rec[k].data(), H);
     }
-    if (t > 0) mul_t(n, A, in, d_xp.data() + size_t(r0) * in, K1a, 0.0f, d_attns_next.data(), A);
+    // Into the attns entering this step, through the fused kernel.
+    if (t > 0) mul_t(n, A, G40, dG[0].data() + size_t(r0) * G40, cache.folded.attn_kernel.data(), 0.0f, d_attns_next.data(), A);
+  }
+
+  // Linear1 and layer 0's input kernel, factored as in the forward (x' = x·K1x + b1 + attns·K1a):
+  // with S = xᵀ·dG, P = attnsᵀ·dG and cs = Σ_rows dG, d_Wx = K1xᵀ·S + K1aᵀ·P + b1 ⊗ cs,
+  // d_K1x = S·Wxᵀ, d_K1a = P·Wxᵀ, d_b1 = Wx·cs, and d_x = dG·(K1x·Wx)ᵀ.
+  {
+    const float* dG0 = dG[0].data();
+    const float* Wx = p.lstm_kernel[0];
+    std::vector<float> S(size_t(in) * G40, 0.0f), P(size_t(A) * G40, 0.0f), cs(G40, 0.0f);
+    input_t_mul_acc(x, rows, in, dG0, G40, S.data());
+    grad_acc(rows, A, G40, cache.attns_prev.data(), A, dG0, P.data());
+    column_sums_acc(dG0, rows, G40, cs.data());
+    float* dWx = g.lstm_kernel[0];
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, G40, in, 1.0f, p.in_kernel, in, S.data(), G40, 1.0f, dWx, G40);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, G40, A, 1.0f, K1a, in, P.data(), G40, 1.0f, dWx, G40);
+    cblas_sger(CblasRowMajor, in, G40, 1.0f, p.in_bias, 1, cs.data(), 1, dWx, G40);
+    mul_t(in, in, G40, S.data(), Wx, 1.0f, g.in_kernel, in);
+    mul_t(A, in, G40, P.data(), Wx, 1.0f, g.in_kernel + size_t(in) * in, in);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, in, G40, 1.0f, Wx, G40, cs.data(), 1, 1.0f, g.in_bias, 1);
+    if (d_x && x.dense) mul_t(rows, in, G40, dG0, cache.folded.in_kernel.data(), 0.0f, d_x, in);
   }
 
   // Weight gradients: one GEMM each over all rows.
@@ -337,35 +423,18 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
     const LstmShape ls = s.lstm(k);
     const int H = ls.units, G4 = 4 * H;
     const LstmCache& lc = cache.lstm[k];
-    const float* input = k == 0 ? cache.x_proj.data() : layer_out(k - 1);
-    grad_acc(rows, ls.in, G4, input, ls.in, dG[k].data(), g.lstm_kernel[k]);
+    if (k > 0) grad_acc(rows, ls.in, G4, layer_out(k - 1), ls.in, dG[k].data(), g.lstm_kernel[k]);
     grad_acc(rows, H, G4, lc.h_prev.data(), H, dG[k].data(), g.lstm_kernel[k] + size_t(ls.in) * G4);
     column_sums_acc(dG[k].data(), rows, G4, g.lstm_bias[k]);
     grad_acc(rows, H, A, lc.c.data(), H, d_y.data(), g.query_kernel + q_row * A);
     grad_acc(rows, H, A, lc.h.data(), H, d_y.data(), g.query_kernel + (q_row + H) * A);
     q_row += 2 * size_t(H);
   }
-  if (x.dense) {
-    grad_acc(rows, in, in, x.dense, in, d_xp.data(), g.in_kernel);
-  } else {
-    const SparseRows& sp = *x.sparse;
-    for (int r = 0; r < rows; ++r) {
-      const float* d = d_xp.data() + size_t(r) * in;
-      for (int k = sp.row_start[r]; k < sp.row_start[r + 1]; ++k) {
-        const float v = sp.value[k];
-        float* w = g.in_kernel + size_t(sp.index[k]) * in;
-        for (int c = 0; c < in; ++c) w[c] += v * d[c];
-      }
-    }
-  }
-  grad_acc(rows, A, in, cache.attns_prev.data(), A, d_xp.data(), g.in_kernel + size_t(in) * in);
-  column_sums_acc(d_xp.data(), rows, in, g.in_bias);
   column_sums_acc(d_y.data(), rows, A, g.query_bias);
   grad_acc(rows, Htop, A, layer_out(K - 1), Htop, d_output.data(), g.out_kernel);
   grad_acc(rows, A, A, cache.attns.data(), A, d_output.data(), g.out_kernel + size_t(Htop) * A);
   column_sums_acc(d_output.data(), rows, A, g.out_bias);
   grad_acc(rows, A, A, cache.output.data(), A, d_features.data(), g.attn_w);
-  if (d_x && x.dense) mul_t(rows, in, in, d_xp.data(), p.in_kernel, 0.0f, d_x, in);
 }
 
 size_t attention_step_scratch(const AttentionShape& s, int n) {
@@ -375,7 +444,8 @@ size_t attention_step_scratch(const AttentionShape& s, int n) {
 }
 
 void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
-                    const LstmInput& x, int n, const AttentionStreams& st, float* out, float* scratch) {
+                    const AttentionFolded* folded, const LstmInput& x, int n, const AttentionStreams& st, float* out,
+                    float* scratch) {
   const int in = s.in, A = s.attn(), L = s.length, K = s.layers, Htop = s.attn();
   int max_h = 0;
   for (int k = 0; k < K; ++k) max_h = std::max(max_h, s.units[k]);
@@ -395,21 +465,31 @@ void attention_step(const AttentionShape& s, const AttentionParams& p, const Att
   float* y = G + size_t(n) * 4 * max_h;
   float* a = y + size_t(n) * A;
 
-  fill_rows(xp, n, p.in_bias, in);
-  if (x.dense)
-    mul(in, in, x.dense, p.in_kernel, hk.in_kernel, xp);
-  else
-    sparse_mul_acc(*x.sparse, 0, n, p.in_kernel, in, xp);
-  mul(A, in, st.attns, p.in_kernel + size_t(in) * in, off(hk.in_kernel, size_t(in) * in), xp);
+  if (!folded) {  // x' = [x, attns]·K1 + b1, as Magenta writes it
+    fill_rows(xp, n, p.in_bias, in);
+    if (x.dense)
+      mul(in, in, x.dense, p.in_kernel, hk.in_kernel, xp);
+    else
+      sparse_mul_acc(*x.sparse, 0, n, p.in_kernel, in, xp);
+    mul(A, in, st.attns, p.in_kernel + size_t(in) * in, off(hk.in_kernel, size_t(in) * in), xp);
+  }
 
   fill_rows(y, n, p.query_bias, A);
   size_t q_row = 0;
   for (int k = 0; k < K; ++k) {
     const LstmShape ls = s.lstm(k);
     const int H = ls.units, G4 = 4 * H;
-    const float* input = k == 0 ? xp : st.h[k - 1];
-    fill_rows(G, n, p.lstm_bias[k], G4);
-    mul(ls.in, G4, input, p.lstm_kernel[k], hk.lstm_kernel[k], G);
+    if (k == 0 && folded) {  // x' folded into the gates: x·(K1x·Wx) + attns·(K1a·Wx) + b
+      fill_rows(G, n, folded->bias.data(), G4);
+      if (x.dense)
+        mul(in, G4, x.dense, folded->in_kernel.data(), one && half ? folded->in_kernel_half.data() : nullptr, G);
+      else
+        sparse_mul_acc(*x.sparse, 0, n, folded->in_kernel.data(), G4, G);
+      mul(A, G4, st.attns, folded->attn_kernel.data(), one && half ? folded->attn_kernel_half.data() : nullptr, G);
+    } else {
+      fill_rows(G, n, p.lstm_bias[k], G4);
+      mul(ls.in, G4, k == 0 ? xp : st.h[k - 1], p.lstm_kernel[k], hk.lstm_kernel[k], G);
+    }
     mul(H, G4, st.h[k], p.lstm_kernel[k] + size_t(ls.in) * G4, off(hk.lstm_kernel[k], size_t(ls.in) * G4), G);
     lstm_cell_update(H, n, G, st.c[k], st.c[k], nullptr, st.h[k]);
     mul(H, A, st.c[k], p.query_kernel + q_row * A, off(hk.query_kernel, q_row * A), y);
@@ -428,8 +508,7 @@ void attention_step(const AttentionShape& s, const AttentionParams& p, const Att
     float* attn = st.attns + size_t(i) * A;
     std::fill(attn, attn + A, 0.0f);
     for (int k = 0; k < L; ++k) {
-      const float* w = W + size_t((head + k) % L) * A;
-      for (int j = 0; j < A; ++j) attn[j] += a[k] * w[j];
+      axpy(a[k], W + size_t((head + k) % L) * A, attn, A);
     }
   }
 

@@ -103,9 +103,20 @@ struct AttentionGrads {
   float* out_bias = nullptr;
 };
 
+// Linear1 folded into layer 0's input kernel Wx: x' = [x, attns]·K1 + b1 feeds only that LSTM, so its
+// gates are x·(K1x·Wx) + attns·(K1a·Wx) + (b + b1·Wx) + h·Wh, and no step needs the in-wide x'.
+struct AttentionFolded {
+  std::vector<float> in_kernel;    // [in, 4H_0] K1x · Wx
+  std::vector<float> attn_kernel;  // [A, 4H_0] K1a · Wx
+  std::vector<float> bias;         // [4H_0] layer 0's bias + b1 · Wx
+  std::vector<uint16_t> in_kernel_half, attn_kernel_half;  // half copies for single-stream steps, or empty
+};
+// Computes the folded kernels from the current parameters (allocates; off the real-time path).
+void fold_attention_input(const AttentionShape& s, const AttentionParams& p, AttentionFolded& out);
+
 // What the backward pass needs from the forward pass over a packed batch.
 struct AttentionCache {
-  std::vector<float> x_proj;      // [rows, in] x' (the LSTM's input)
+  AttentionFolded folded;         // Linear1 folded into layer 0's input kernel
   std::vector<float> attns_prev;  // [rows, A] attns entering the step (0 at t = 0)
   // Per wrapped layer: gates, c, tanh_c, h, h_prev; out and mask when the layer's output is dropped
   // (the old layout's dropout inside the wrapper).
@@ -161,8 +172,10 @@ struct AttentionStreams {
 size_t attention_step_scratch(const AttentionShape& s, int n);
 
 // One step for streams [0, n): updates their state and writes the wrapper's output [n, A]. `half`
-// (nullable) is used when n == 1. Allocation-free.
+// (nullable) is used when n == 1. `folded` (nullable: Magenta's literal x' = [x, attns]·K1 + b1) must
+// come from the same parameters; the stepper's (ml/drum_rnn.h) are made once. Allocation-free.
 void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
-                    const LstmInput& x, int n, const AttentionStreams& st, float* out, float* scratch);
+                    const AttentionFolded* folded, const LstmInput& x, int n, const AttentionStreams& st, float* out,
+                    float* scratch);
 
 }  // namespace drumrnn

@@ -161,18 +161,19 @@ DrumRnnStepper::DrumRnnStepper(const DrumRnn& model, int max_streams, bool half_
     attn_out_.assign(size_t(max_streams) * A, 0.0f);
     head_.assign(max_streams, 0);
     attn_scratch_.resize(attention_step_scratch(a, max_streams));
+    fold_attention_input(a, model.attention_params(), attn_folded_);
     if (half_weights) {
+      attn_folded_.in_kernel_half = to_half(attn_folded_.in_kernel.data(), attn_folded_.in_kernel.size());
+      attn_folded_.attn_kernel_half = to_half(attn_folded_.attn_kernel.data(), attn_folded_.attn_kernel.size());
       const AttentionParams p = model.attention_params();
-      const size_t in = a.in;
-      attn_half_.push_back(to_half(p.in_kernel, (in + A) * in));
+      // Linear1's kernel is folded into layer 0 (attn_folded_), so it needs no half copy.
       attn_half_.push_back(to_half(p.attn_w, A * A));
       attn_half_.push_back(to_half(p.query_kernel, size_t(a.query()) * A));
       attn_half_.push_back(to_half(p.out_kernel, (size_t(a.units[a.layers - 1]) + A) * A));
-      attn_half_kernels_.in_kernel = attn_half_[0].data();
       for (int k = 0; k < a.layers; ++k) attn_half_kernels_.lstm_kernel[k] = kernel_half_[k].data();
-      attn_half_kernels_.attn_w = attn_half_[1].data();
-      attn_half_kernels_.query_kernel = attn_half_[2].data();
-      attn_half_kernels_.out_kernel = attn_half_[3].data();
+      attn_half_kernels_.attn_w = attn_half_[0].data();
+      attn_half_kernels_.query_kernel = attn_half_[1].data();
+      attn_half_kernels_.out_kernel = attn_half_[2].data();
     }
   }
   input_rows_.clear(model.shape().input_size());
@@ -220,7 +221,7 @@ void DrumRnnStepper::get_state(int stream, float* out) const {
   const int attn_after = model_.wrapped_layers() - 1;
   // The ring read out oldest slot first.
   auto ring_out = [&](const std::vector<float>& ring, float* dst) {
-    const size_t head = size_t(head_[stream]);
+    const size_t head = std::min(size_t(head_[stream]), L);  // always < L; the bound tells GCC so
     const float* src = ring.data() + stream * L * A;
     dst = std::copy_n(src + head * A, (L - head) * A, dst);
     return std::copy_n(src, head * A, dst);
@@ -300,7 +301,7 @@ void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, f
       st.window = window_.data();
       st.features = features_.data();
       st.head = head_.data();
-      attention_step(model_.attention_shape(), model_.attention_params(), half ? &attn_half_kernels_ : nullptr, x, n,
+      attention_step(model_.attention_shape(), model_.attention_params(), half ? &attn_half_kernels_ : nullptr, &attn_folded_, x, n,
                      st, attn_out_.data(), attn_scratch_.data());
       x = LstmInput{attn_out_.data(), nullptr};
       l = model_.wrapped_layers() - 1;

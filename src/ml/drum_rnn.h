@@ -74,7 +74,8 @@ class DrumRnn {
 };
 
 // Inference for n independent streams, one step at a time (generation, beam search, live play).
-// All buffers are sized once; step() does not allocate.
+// All buffers are sized once; step() does not allocate. Derived weights (half copies, attention's
+// folded input kernel) are made at construction: make a new stepper after changing the model.
 class DrumRnnStepper {
  public:
   // half_weights: single-stream steps read a half-float copy of the weights (about half the time at
@@ -105,8 +106,9 @@ class DrumRnnStepper {
   // [max_streams, L, A], ring heads, and the layer's output [max_streams, A].
   std::vector<float> attns_, window_, features_, attn_out_, attn_scratch_;
   std::vector<int> head_;
-  std::vector<std::vector<uint16_t>> attn_half_;  // in, attn_w, query, out kernels; empty unless half_weights
+  std::vector<std::vector<uint16_t>> attn_half_;  // attn_w, query, out kernels; empty unless half_weights
   AttentionHalfKernels attn_half_kernels_;
+  AttentionFolded attn_folded_;            // Linear1 folded into layer 0, from the weights at construction
   std::vector<float> scratch_;             // [max_streams, 4 * max H]
   std::vector<std::vector<uint16_t>> kernel_half_;  // per layer, empty unless half_weights
   std::vector<uint16_t> fc_half_;
