@@ -229,7 +229,7 @@ TEST_CASE("Magenta's other flags: --log, --flagfile, --noFLAG, checkpoint_file, 
   test::check_one_line_error(convert({"--recursive", "--run_with_pdb"}), "--run_with_pdb");
   test::check_one_line_error(convert({"--recursive", "--undefok=foo"}), "--undefok");
 
-  // generate: --checkpoint_file, --run_dir winning over it, bundles refused in one line.
+  // generate: --checkpoint_file, --run_dir winning over it, bundles.
   auto gen = [&](std::vector<std::string> extra) {
     std::vector<std::string> a = {"generate", "--output_dir=" + dir.str("g"), "--num_outputs=1", "--num_steps=16"};
     a.insert(a.end(), extra.begin(), extra.end());
@@ -242,9 +242,14 @@ TEST_CASE("Magenta's other flags: --log, --flagfile, --noFLAG, checkpoint_file, 
   CHECK(r.out.empty());  // --log=ERROR: no INFO lines
   fs::create_directories(dir.path() / "run" / "train");
   test::check_one_line_error(gen({"--run_dir=" + dir.str("run"), "--checkpoint_file=" + model}), "no checkpoint in");
-  test::check_one_line_error(gen({"--bundle_file=" + dir.str("drum_kit_rnn.mag")}), ".mag bundles");
-  test::check_one_line_error(gen({"--checkpoint_file=" + model, "--bundle_file=x.mag", "--save_generator_bundle"}),
-                             ".mag bundles");
+  // Bundles: a missing one is one line naming it; --save_generator_bundle writes one and generates nothing.
+  test::check_one_line_error(gen({"--bundle_file=" + dir.str("drum_kit_rnn.mag")}), "drum_kit_rnn.mag");
+  fs::remove_all(dir.path() / "g");
+  r = gen({"--checkpoint_file=" + model, "--bundle_file=" + dir.str("x.mag"), "--save_generator_bundle"});
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(fs::exists(dir.str("x.mag")));
+  CHECK_FALSE(fs::exists(dir.path() / "g"));
 
   // --primer_drums wins over --primer_midi (Magenta's order): a missing MIDI primer is then unread.
   CHECK(gen({"--model=" + model, "--primer_drums=[(42,)]", "--primer_midi=" + dir.str("missing.mid")}).status == 0);

@@ -1,5 +1,7 @@
 // drumrnn generate: Magenta's drums_rnn_generate, with its flags and defaults (facts §8), plus
-// --model (default: the shipped Groove model) and --seed.
+// --model (default: the shipped Groove model) and --seed. The model may be drumrnn's or Magenta's
+// (a .mag bundle, a TF run directory or checkpoint prefix), and --save_generator_bundle writes the
+// model as a bundle instead of generating, as Magenta does.
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -12,8 +14,8 @@
 #include "common/atomic_file.h"
 #include "ml/beam_search.h"
 #include "ml/checkpoint.h"
-#include "ml/default_model.h"
 #include "ml/hparams.h"
+#include "ml/magenta_io.h"
 #include "music/midi_io.h"
 #include "music/primer.h"
 
@@ -23,9 +25,9 @@ namespace fs = std::filesystem;
 namespace {
 
 struct GenerateOptions {
-  std::string config = "drum_kit", run_dir, checkpoint_file, model, hparams, primer_drums, primer_midi;
+  std::string config, run_dir, checkpoint_file, model, hparams, primer_drums, primer_midi;
   std::string output_dir = "/tmp/drums_rnn/generated";  // Magenta's default
-  std::string bundle_file, bundle_description;
+  std::string bundle_file, bundle_description, generator_id, generator_description;
   bool save_generator_bundle = false;
   LogLevel log = LogLevel::info;
   int num_outputs = 10;
@@ -63,22 +65,49 @@ void check_hparams_against_model(const std::string& text, const LoadedModel& m) 
 }
 
 // Magenta's --run_dir wins over --checkpoint_file; --model is drumrnn's own name for a model file.
-std::string model_path(const GenerateOptions& o) {
-  if (!o.bundle_file.empty() || o.save_generator_bundle)
-    throw std::invalid_argument(std::string(o.save_generator_bundle ? "--save_generator_bundle" : "--bundle_file") +
-                                ": .mag bundles (TensorFlow checkpoints) come with the Magenta import issue; use "
-                                "--run_dir, --checkpoint_file or --model");
-  if (!o.run_dir.empty()) return resolve_model_path(o.run_dir, "");
-  return resolve_model_path("", o.checkpoint_file.empty() ? o.model : o.checkpoint_file);
+// --bundle_file names the model unless --save_generator_bundle makes it the file to write.
+ModelSource model_source(const GenerateOptions& o) {
+  if (!o.bundle_file.empty() && !o.save_generator_bundle) {
+    if (!o.run_dir.empty() || !o.checkpoint_file.empty() || !o.model.empty())
+      throw std::invalid_argument("give --bundle_file or --run_dir/--checkpoint_file/--model, not both "
+                                  "(--bundle_file is the bundle to write only with --save_generator_bundle)");
+    return {ModelFormat::magenta_bundle, o.bundle_file};
+  }
+  if (!o.run_dir.empty()) return resolve_model_source(o.run_dir, "");
+  return resolve_model_source("", o.checkpoint_file.empty() ? o.model : o.checkpoint_file);
+}
+
+// Magenta's --save_generator_bundle: the model, as a bundle, to --bundle_file; nothing generated.
+int save_generator_bundle(const GenerateOptions& o, const LoadedModel& loaded) {
+  const std::string config = loaded.model->shape().config->name;
+  if (!o.generator_id.empty() && o.generator_id != config)
+    throw std::invalid_argument("--generator_id " + o.generator_id + ": " + loaded.path + " is a " + config +
+                                " model, and a bundle's id names its config (Magenta reads the bundle with it)");
+  save_magenta_bundle(o.bundle_file, *loaded.model, loaded.path, o.bundle_description, o.generator_description);
+  // Magenta warns before writing; here after, so that a failed save stays one line.
+  if (o.bundle_description.empty() && o.log <= LogLevel::warn)
+    std::fprintf(stderr, "warning: no bundle description provided (--bundle_description)\n");
+  if (o.log <= LogLevel::info)
+    std::printf("wrote %s (%s, rnn_layer_sizes=%s%s) from %s\n", o.bundle_file.c_str(), config.c_str(),
+                layer_sizes_text(loaded.hparams.rnn_layer_sizes).c_str(),
+                loaded.hparams.attn_length > 0 ? (", attn_length=" + std::to_string(loaded.hparams.attn_length)).c_str() : "",
+                loaded.path.c_str());
+  return 0;
 }
 
 int run_generate(const GenerateOptions& o) {
-  if (o.num_outputs < 1) throw std::invalid_argument("--num_outputs must be at least 1");
-  if (o.beam.temperature <= 0) throw std::invalid_argument("--temperature must be positive");
-  if (!(o.qpm > 0)) throw std::invalid_argument("--qpm must be positive");
-  const std::string path = model_path(o);
-  LoadedModel loaded = load_model(path, o.config);
+  if (o.save_generator_bundle && o.bundle_file.empty())
+    throw std::invalid_argument("--save_generator_bundle needs --bundle_file, the bundle to write");
+  if (!o.save_generator_bundle) {  // Magenta reads the generation flags only when it generates
+    if (o.num_outputs < 1) throw std::invalid_argument("--num_outputs must be at least 1");
+    if (o.beam.temperature <= 0) throw std::invalid_argument("--temperature must be positive");
+    if (!(o.qpm > 0)) throw std::invalid_argument("--qpm must be positive");
+  }
+  const ModelSource source = model_source(o);
+  const std::string& path = source.path;
+  LoadedModel loaded = load_model_source(source, o.config, o.hparams);
   check_hparams_against_model(o.hparams, loaded);
+  if (o.save_generator_bundle) return save_generator_bundle(o, loaded);
   const DrumConfig& config = *loaded.model->shape().config;
 
   // As in Magenta: --primer_drums wins over --primer_midi; with neither, a single kick.
@@ -128,17 +157,25 @@ int run_generate(const GenerateOptions& o) {
 Command add_generate_command(CLI::App& app) {
   auto* sub = app.add_subcommand("generate", "write drum tracks as MIDI (temperature, primer, beam search)");
   auto o = std::make_shared<GenerateOptions>();
-  sub->add_option("--config", o->config, "drum_kit or one_drum (must match the model)")->default_val("drum_kit");
-  sub->add_option("--hparams", o->hparams, "Magenta syntax; rnn_layer_sizes etc. must match the model");
-  add_generator_detail_flags(sub);
-  sub->add_option("--run_dir", o->run_dir, "use the newest checkpoint in RUN/train (wins over --checkpoint_file)");
-  auto* ckpt = sub->add_option("--checkpoint_file", o->checkpoint_file, "a checkpoint or model .safetensors file");
+  sub->add_option("--config", o->config, "drum_kit or one_drum (default: the model's; when given, must match it)");
+  sub->add_option("--hparams", o->hparams,
+                  "Magenta syntax; rnn_layer_sizes etc. must match the model; a Magenta attention model's attn_length");
+  add_generator_detail_flags(sub, o->generator_id, o->generator_description);
+  sub->add_option("--run_dir", o->run_dir,
+                  "the newest checkpoint in RUN/train: drumrnn's, else a Magenta run's (RUN/train/checkpoint); "
+                  "wins over --checkpoint_file");
+  auto* ckpt = sub->add_option("--checkpoint_file", o->checkpoint_file,
+                               "a drumrnn checkpoint or model .safetensors file, or a Magenta TF checkpoint prefix "
+                               "(RUN/train/model.ckpt-N)");
   sub->add_option("--model", o->model, "a model .safetensors file (default: the shipped Groove model)")->excludes(ckpt);
-  sub->add_option("--bundle_file", o->bundle_file, "a Magenta .mag bundle (not yet: refused)")
+  sub->add_option("--bundle_file", o->bundle_file,
+                  "a Magenta .mag bundle to generate from (config from its id); with --save_generator_bundle, the bundle to write")
       ->group("Magenta bundle flags");
-  sub->add_flag("--save_generator_bundle", o->save_generator_bundle, "write a .mag bundle (not yet: refused)")
+  sub->add_flag("--save_generator_bundle", o->save_generator_bundle,
+                "write the model (--run_dir, --checkpoint_file or --model) as a .mag bundle to --bundle_file and "
+                "generate nothing")
       ->group("Magenta bundle flags");
-  sub->add_option("--bundle_description", o->bundle_description, "text for --save_generator_bundle")
+  sub->add_option("--bundle_description", o->bundle_description, "the bundle's description (--save_generator_bundle)")
       ->group("Magenta bundle flags");
   sub->add_option("--output_dir", o->output_dir, "where the .mid files go")->default_val("/tmp/drums_rnn/generated");
   sub->add_option("--num_outputs", o->num_outputs, "how many tracks")->default_val(10);

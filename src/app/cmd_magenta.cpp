@@ -6,25 +6,11 @@
 #include "app/commands.h"
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
-#include "ml/magenta_bundle.h"
-#include "ml/magenta_model.h"
-#include "ml/magenta_metagraph.h"
+#include "ml/magenta_io.h"
+#include "ml/tf_checkpoint.h"
 
 namespace drumrnn {
 namespace fs = std::filesystem;
-
-namespace {
-
-// A Magenta run directory keeps its checkpoints in RUN/train; a bare train folder works too.
-std::string checkpoint_in_run_dir(const std::string& run_dir) {
-  const fs::path train = fs::path(run_dir) / "train";
-  std::error_code ec;
-  if (fs::exists(train / "checkpoint", ec)) return latest_tf_checkpoint(train.string());
-  if (fs::exists(fs::path(run_dir) / "checkpoint", ec)) return latest_tf_checkpoint(run_dir);
-  throw TfFormatError(run_dir + ": no TensorFlow checkpoint (no " + (train / "checkpoint").string() + ")");
-}
-
-}  // namespace
 
 Command add_import_magenta_command(CLI::App& app) {
   auto* sub = app.add_subcommand("import-magenta", "Magenta drums_rnn checkpoint or .mag bundle -> drumrnn model file");
@@ -39,25 +25,14 @@ Command add_import_magenta_command(CLI::App& app) {
   sub->add_option("--config", o->config, "drum_kit or one_drum (default: from the bundle or the input width)");
   sub->add_option("--hparams", o->hparams, "Magenta syntax: the run's training hparams to record (layer sizes come from the file)");
   return {sub, [=] {
-            std::string where, config = o->config;
-            TfVariables vars;
-            std::map<std::string, std::string> extra;
-            if (!o->bundle_file.empty()) {
-              where = o->bundle_file;
-              const MagentaBundle b = read_magenta_bundle(where);
-              const std::string id = drums_config_from_bundle_id(b.generator_id, where);
-              if (!config.empty() && config != id)
-                throw TfFormatError(where + " is a " + id + " bundle, but --config is " + config);
-              config = id;
-              vars = read_tf_checkpoint_v1(b.checkpoint, where);
-              if (!b.bundle_description.empty()) extra["magenta_bundle_description"] = b.bundle_description;
-            } else if (!o->run_dir.empty() || !o->checkpoint.empty()) {
-              where = o->checkpoint.empty() ? checkpoint_in_run_dir(o->run_dir) : o->checkpoint;
-              vars = read_tf_checkpoint_v2(where);
-            } else {
-              throw std::invalid_argument("give --run_dir, --checkpoint_file or --bundle_file");
-            }
-            MagentaModel m = model_from_magenta(vars, where, config, o->hparams);
+            ModelSource source;
+            if (!o->bundle_file.empty()) source = {ModelFormat::magenta_bundle, o->bundle_file};
+            else if (!o->checkpoint.empty()) source = {ModelFormat::magenta_checkpoint, o->checkpoint};
+            else if (!o->run_dir.empty()) source = {ModelFormat::magenta_checkpoint, tf_checkpoint_in_run_dir(o->run_dir)};
+            else throw std::invalid_argument("give --run_dir, --checkpoint_file or --bundle_file");
+            const std::string& where = source.path;
+            MagentaModel m = read_magenta_model(source, o->config, o->hparams);
+            std::map<std::string, std::string> extra = m.loaded.metadata;
             extra["imported_from"] = fs::path(where).filename().string();
             extra["imported_with"] = "drumrnn import-magenta";
             save_model(o->output, *m.loaded.model, m.loaded.hparams, m.loaded.step, m.adam.get(), extra);
@@ -106,13 +81,7 @@ Command add_export_magenta_command(CLI::App& app) {
                           (train / name).string().c_str(), config.c_str(), (long long)m.step,
                           adam ? ", with Adam's state" : "", config.c_str(), o->run_dir.c_str(), magenta_hparams.c_str());
             } else {
-              MagentaBundle b;
-              b.generator_id = config;
-              b.generator_description = magenta_config_description(config);
-              b.bundle_description = o->description;
-              b.checkpoint = write_tf_checkpoint_v1(magenta_model_variables(*m.model));
-              b.metagraph = magenta_generate_metagraph(*m.model, path);
-              write_magenta_bundle(o->bundle_file, b);
+              save_magenta_bundle(o->bundle_file, *m.model, path, o->description);
               std::printf("wrote %s (%s, rnn_layer_sizes=%s); Magenta generates from it with\n"
                           "  drums_rnn_generate --bundle_file=%s\n",
                           o->bundle_file.c_str(), config.c_str(), layer_sizes_text(m.hparams.rnn_layer_sizes).c_str(),

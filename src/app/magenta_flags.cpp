@@ -108,6 +108,13 @@ void add_generator_detail_flags(CLI::App* sub) {
       ->group("Magenta bundle flags");
 }
 
+void add_generator_detail_flags(CLI::App* sub, std::string& id, std::string& description) {
+  sub->add_option("--generator_id", id, "the id a saved bundle gets (--save_generator_bundle); must be the model's config")
+      ->group("Magenta bundle flags");
+  sub->add_option("--generator_description", description, "the generator text a saved bundle gets (default: Magenta's)")
+      ->group("Magenta bundle flags");
+}
+
 std::vector<std::string> magenta_args(int argc, const char* const* argv, const CLI::App& app) {
   std::vector<std::string> expanded;
   for (int i = 1; i < argc; ++i)

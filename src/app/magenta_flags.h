@@ -18,9 +18,11 @@ CLI::Option* add_log_flag(CLI::App* sub, LogLevel& level);
 // The same flag, checked but not kept: for a command whose output does not follow it yet (train).
 CLI::Option* add_log_flag(CLI::App* sub);
 
-// --generator_id / --generator_description (drums_rnn_config_flags): they only name a .mag bundle,
-// which drumrnn does not write, so they are accepted and have no effect.
+// --generator_id / --generator_description (drums_rnn_config_flags): they only name a .mag bundle.
+// A command that writes none accepts them with no effect; generate (--save_generator_bundle) keeps
+// them in `id` and `description`.
 void add_generator_detail_flags(CLI::App* sub);
+void add_generator_detail_flags(CLI::App* sub, std::string& id, std::string& description);
 
 // A command line that cannot be made into drumrnn's; the message is one line naming the flag.
 struct MagentaFlagError : std::invalid_argument {

@@ -7,6 +7,9 @@
 #include <set>
 #include <stdexcept>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "ml/embedded_file.h"
 #include "tf_graph.pb.h"
 
@@ -175,8 +178,15 @@ std::string rewrite_magenta_metagraph(const std::string& template_bytes, const M
     for (auto& [key, a] : *n.mutable_attr()) r.attr(key, a);
   }
   set_initializer_bounds(*mg.mutable_graph_def());
+  // Deterministically: a NodeDef's attrs are a map, which protobuf otherwise writes in hash order,
+  // so the same model would give a different bundle, byte for byte, from one run to the next.
   std::string out;
-  if (!mg.SerializeToString(&out)) throw std::runtime_error(name + ": cannot serialize the MetaGraphDef");
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!mg.SerializeToCodedStream(&coded)) throw std::runtime_error(name + ": cannot serialize the MetaGraphDef");
+  }
   return out;
 }
 
