@@ -240,7 +240,7 @@ TEST_CASE("Magenta metagraph rewriter: a number no size explains, or a function 
   CHECK_THROWS_WITH(rewrite_magenta_metagraph(mg.SerializeAsString(), from, to, "t.meta"),
                     Catch::Contains("t.meta: node c holds the number 1234"));
   t.mutable_int_val()->RemoveLast();
-  // GraphDef.library (field 2) as an unknown field: a function library the rewriter would not patch.
+  // GraphDef.library (field 2), even an empty one: a function library the rewriter would not patch.
   tensorflow::GraphDef g = mg.graph_def();
   std::string graph = g.SerializeAsString() + std::string("\x12\x00", 2);
   std::string meta = std::string("\x12") + char(graph.size()) + graph;

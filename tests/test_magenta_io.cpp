@@ -12,6 +12,7 @@
 #include "generator.pb.h"
 #include "ml/checkpoint.h"
 #include "ml/magenta_bundle.h"
+#include "ml/magenta_metagraph.h"
 #include "ml/magenta_model.h"
 #include "ml/safetensors.h"
 #include "ml/tf_checkpoint.h"
@@ -279,6 +280,44 @@ TEST_CASE("import-magenta: an attention run that evaluate, generate and train (r
   const TfVariables back = read_tf_checkpoint_v2(latest_tf_checkpoint(dir.str("out/train")));
   CHECK(back.count("rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/attn_w/Adam") == 1);
   CHECK(back.at("global_step").ints == std::vector<int64_t>{102});
+}
+
+TEST_CASE("import-magenta: the attention window comes from the run's graph (a bundle's, or model.ckpt-N.meta)",
+          "[magenta][attention][cli]") {
+  test::TempDir dir;
+  const std::string run = (kFixtures / "one_drum_attn").string();
+  auto r = test::run_drumrnn({"import-magenta", "--run_dir", run, "--hparams", "attn_length=4", "--output", dir.str("m.safetensors")});
+  REQUIRE(r.status == 0);
+  r = test::run_drumrnn({"export-magenta", "--model", dir.str("m.safetensors"), "--bundle_file", dir.str("m.mag")});
+  REQUIRE(r.status == 0);
+  const MagentaBundle bundle = read_magenta_bundle(dir.str("m.mag"));
+  CHECK(attn_length_in_metagraph(bundle.metagraph) == 4);
+  CHECK(attn_length_in_metagraph(read_magenta_bundle(kBundle).metagraph) == 0);  // no attention
+  CHECK(attn_length_in_metagraph("not a graph") == 0);
+
+  // The bundle needs no --hparams: its graph says 4 (one_drum's default would be none).
+  r = test::run_drumrnn({"import-magenta", "--bundle_file", dir.str("m.mag"), "--output", dir.str("b.safetensors")});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("attention over 4 steps"));
+  r = test::run_drumrnn({"import-magenta", "--bundle_file", dir.str("m.mag"), "--hparams", "attn_length=8", "--output",
+                         dir.str("c.safetensors")});
+  test::check_one_line_error(r, "its graph was built with attn_length=4");
+  CHECK_FALSE(fs::exists(dir.str("c.safetensors")));
+
+  // A training run: TF's Saver writes model.ckpt-N.meta beside the checkpoint, with the same wrapper.
+  fs::create_directories(dir.path() / "run");
+  fs::copy(fs::path(run) / "train", dir.path() / "run/train");
+  test::write_bytes(dir.str("run/train/model.ckpt-100.meta"), bundle.metagraph);
+  r = test::run_drumrnn({"import-magenta", "--run_dir", dir.str("run"), "--output", dir.str("r.safetensors")});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("attention over 4 steps"));
+  r = test::run_drumrnn({"generate", "--run_dir", dir.str("run"), "--output_dir", dir.str("gen"), "--num_outputs", "1",
+                         "--num_steps", "16", "--seed", "3"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(test::files_in(dir.str("gen"), ".mid").size() == 1);
 }
 
 TEST_CASE("export-magenta writes a run directory that imports back to the same model", "[magenta][cli]") {

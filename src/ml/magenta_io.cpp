@@ -1,6 +1,8 @@
 #include "ml/magenta_io.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "ml/default_model.h"
@@ -46,6 +48,20 @@ ModelSource resolve_model_source(const std::string& run_dir, const std::string& 
   return {ModelFormat::drumrnn, resolve_model_path("", "")};
 }
 
+namespace {
+
+// The window a training run's graph was built with, from the MetaGraphDef TF's Saver writes beside
+// the checkpoint (PREFIX.meta); 0 when there is none.
+int graph_attn_length(const std::string& prefix) {
+  std::ifstream in(prefix + ".meta", std::ios::binary);
+  if (!in) return 0;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return attn_length_in_metagraph(bytes.str());
+}
+
+}  // namespace
+
 MagentaModel read_magenta_model(const ModelSource& source, const std::string& config, const std::string& hparams_text) {
   const std::string& where = source.path;
   MagentaModel m;
@@ -54,12 +70,13 @@ MagentaModel read_magenta_model(const ModelSource& source, const std::string& co
       const MagentaBundle b = read_magenta_bundle(where);
       const std::string id = drums_config_from_bundle_id(b.generator_id, where);
       if (!config.empty() && config != id) throw TfFormatError(where + " is a " + id + " bundle, but --config is " + config);
-      m = model_from_magenta(read_tf_checkpoint_v1(b.checkpoint, where), where, id, hparams_text);
+      m = model_from_magenta(read_tf_checkpoint_v1(b.checkpoint, where), where, id, hparams_text,
+                             attn_length_in_metagraph(b.metagraph));
       if (!b.bundle_description.empty()) m.loaded.metadata["magenta_bundle_description"] = b.bundle_description;
       break;
     }
     case ModelFormat::magenta_checkpoint:
-      m = model_from_magenta(read_tf_checkpoint_v2(where), where, config, hparams_text);
+      m = model_from_magenta(read_tf_checkpoint_v2(where), where, config, hparams_text, graph_attn_length(where));
       break;
     case ModelFormat::drumrnn:
       throw std::invalid_argument(where + ": a drumrnn model file, not a Magenta checkpoint or bundle");

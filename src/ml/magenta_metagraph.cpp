@@ -169,7 +169,7 @@ std::string rewrite_magenta_metagraph(const std::string& template_bytes, const M
   tensorflow::MetaGraphDef mg;
   if (!mg.ParseFromString(template_bytes)) throw std::runtime_error(name + ": not a MetaGraphDef");
   // A function library (TF 2 control flow) would hold sizes this rewriter does not see.
-  if (has_unknown_fields(mg.graph_def()))
+  if (has_unknown_fields(mg.graph_def()) || mg.graph_def().has_library())
     throw std::runtime_error(name + ": the graph has a function library, which this rewriter does not patch");
   const SizeMap map = size_map(from, to, name);
   Rewriter r{map, name};
@@ -188,6 +188,35 @@ std::string rewrite_magenta_metagraph(const std::string& template_bytes, const M
     if (!mg.SerializeToCodedStream(&coded)) throw std::runtime_error(name + ": cannot serialize the MetaGraphDef");
   }
   return out;
+}
+
+int attn_length_in_metagraph(const std::string& bytes) {
+  tensorflow::MetaGraphDef mg;
+  if (!mg.ParseFromString(bytes)) return 0;
+  const std::string suffix = "attention_cell_wrapper/Reshape/shape";
+  // The graph's own nodes (TF 1 control flow: a bundle's generate graph), then its functions' (TF 2
+  // control flow puts the while loop's body there: a training run's graph).
+  std::vector<const tensorflow::NodeDef*> nodes;
+  for (const auto& n : mg.graph_def().node()) nodes.push_back(&n);
+  for (const auto& f : mg.graph_def().library().function())
+    for (const auto& n : f.node_def()) nodes.push_back(&n);
+  for (const tensorflow::NodeDef* node : nodes) {
+    const tensorflow::NodeDef& n = *node;
+    const std::string& name = n.name();
+    if (n.op() != "Const" || name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix))
+      continue;
+    const auto value = n.attr().find("value");
+    if (value == n.attr().end() || value->second.value_case() != tensorflow::AttrValue::kTensor) continue;
+    const tensorflow::TensorProto& t = value->second.tensor();
+    if (t.dtype() != tensorflow::DT_INT32) continue;
+    std::vector<int32_t> v(t.int_val().begin(), t.int_val().end());
+    if (v.empty() && t.tensor_content().size() == 3 * sizeof(int32_t)) {
+      v.resize(3);
+      std::memcpy(v.data(), t.tensor_content().data(), t.tensor_content().size());
+    }
+    if (v.size() == 3 && v[0] == -1 && v[1] > 0) return v[1];
+  }
+  return 0;
 }
 
 std::string magenta_generate_metagraph(const DrumRnn& model, const std::string& where) {

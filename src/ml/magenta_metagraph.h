@@ -34,6 +34,12 @@ struct MagentaGraphSizes {
 // in errors. Throws std::runtime_error for a model no template fits (more than 3 layers).
 std::string magenta_generate_metagraph(const DrumRnn& model, const std::string& where);
 
+// The attention window (attn_length) a Magenta drums_rnn graph was built with: no variable holds it,
+// but the wrapper reshapes its flattened window to [-1, L, A] ("...attention_cell_wrapper/Reshape/shape").
+// `bytes` is a serialized MetaGraphDef (a bundle's, or a training run's model.ckpt-N.meta). 0 when
+// the bytes are no MetaGraphDef or the graph has no attention.
+int attn_length_in_metagraph(const std::string& bytes);
+
 // The template metagraph rewritten from `from` (its reference sizes) to `to`; `name` names the
 // template in errors. Exposed for tests.
 std::string rewrite_magenta_metagraph(const std::string& template_bytes, const MagentaGraphSizes& from,

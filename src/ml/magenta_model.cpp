@@ -72,11 +72,11 @@ std::string magenta_config_description(const std::string& config) {
 }
 
 MagentaModel model_from_magenta(const TfVariables& vars, const std::string& where, const std::string& config,
-                                const std::string& hparams_text) {
+                                const std::string& hparams_text, int graph_attn_length) {
   // Magenta's old layout, attention around the whole stack (ml/magenta_stack_layout.h): the same
   // names as drumrnn's once read under TF >= 1.2's.
   const MagentaStackLayout stack = find_magenta_stack_layout(vars, where);
-  if (!stack.renamed.empty()) return model_from_magenta(stack.renamed, where, config, hparams_text);
+  if (!stack.renamed.empty()) return model_from_magenta(stack.renamed, where, config, hparams_text, graph_attn_length);
   bool cell0_attention = false;
   for (const auto& [name, t] : vars) {
     if (name.rfind(kCell0Attention, 0) == 0) cell0_attention = true;
@@ -99,8 +99,9 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
                         std::to_string(dc.input_size) + ")");
 
   MagentaModel out;
-  // No variable holds attn_length (attn_w is [1, 1, A, A] whatever the window), so it comes from
-  // --hparams, else from Magenta's default for the config (drum_kit 32, one_drum none).
+  // No variable holds attn_length (attn_w is [1, 1, A, A] whatever the window), so it comes from the
+  // run's graph when there is one, else --hparams, else Magenta's default for the config (drum_kit 32,
+  // one_drum none).
   HParams h = default_hparams(name);
   const int magenta_attn_length = name == "drum_kit" ? 32 : 0;
   const bool attn_given = hparams_text.find("attn_length") != std::string::npos;
@@ -120,6 +121,11 @@ MagentaModel model_from_magenta(const TfVariables& vars, const std::string& wher
       throw TfFormatError(where + ": --hparams says attn_length=" + std::to_string(h.attn_length) +
                           ", but the checkpoint has no attention variables (" + kCell0Attention + "...)");
     h.attn_length = 0;
+  } else if (graph_attn_length > 0) {
+    if (attn_given && h.attn_length != graph_attn_length)
+      throw TfFormatError(where + ": --hparams says attn_length=" + std::to_string(h.attn_length) +
+                          ", but its graph was built with attn_length=" + std::to_string(graph_attn_length));
+    h.attn_length = graph_attn_length;
   } else if (!attn_given) {
     h.attn_length = magenta_attn_length;
   }

@@ -23,8 +23,11 @@ struct MagentaModel {
 // attention (until drumrnn runs it), or an unknown config. Magenta's old layout (attention around
 // the whole stack, "rnn/attention_cell_wrapper/...", ml/magenta_stack_layout.h) is read, with
 // attn_length from `hparams_text` or 32.
+// `graph_attn_length` is the window the run's graph was built with (attn_length_in_metagraph on a
+// bundle's graph or a run's model.ckpt-N.meta; 0 = unknown): it wins over the defaults, and a
+// different --hparams attn_length is refused in one line.
 MagentaModel model_from_magenta(const TfVariables& vars, const std::string& where, const std::string& config,
-                                const std::string& hparams_text = "");
+                                const std::string& hparams_text = "", int graph_attn_length = 0);
 
 // The variables of a Magenta training checkpoint: the model's, global_step = `step`, and Adam's
 // slots and beta powers (from `adam`, or a fresh optimizer when null, so Magenta's trainer can resume).
