@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
 #include "generator.pb.h"
@@ -192,4 +193,22 @@ TEST_CASE("generate --bundle_file: a corrupt, truncated or other model's bundle 
   test::write_bytes(dir.str("junk.mag"), "not a bundle at all");
   check_refused({"--bundle_file", dir.str("junk.mag")}, "junk.mag", dir);
   check_refused({"--bundle_file", dir.str("missing.mag")}, "missing.mag", dir);
+}
+
+TEST_CASE("evaluate takes a .mag bundle and a TF checkpoint prefix as --model, with its import's loss", "[magenta][cli]") {
+  test::TempDir dir;
+  auto r = test::run_drumrnn({"import-magenta", "--bundle_file", kBundle, "--output", dir.str("m.safetensors")});
+  REQUIRE(r.status == 0);
+  test::write_dataset(test::repeating_dataset(drum_config("drum_kit"), 3), dir.str("eval.tfrecord"));
+  auto loss_of = [&](const std::string& model) {
+    const auto e = test::run_drumrnn({"evaluate", "--model", model, "--sequence_example_file", dir.str("eval.tfrecord"), "--json"});
+    INFO(e.out);
+    REQUIRE(e.status == 0);
+    return double(nlohmann::json::parse(e.out)["loss"]);
+  };
+  const double imported = loss_of(dir.str("m.safetensors"));
+  CHECK(loss_of(kBundle) == imported);
+  CHECK(loss_of(kPrefix) == imported);
+  r = test::run_drumrnn({"evaluate", "--model", dir.str("none.mag"), "--sequence_example_file", dir.str("eval.tfrecord")});
+  test::check_one_line_error(r, "none.mag");
 }

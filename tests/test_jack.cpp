@@ -243,6 +243,23 @@ TEST_CASE("JACK: PortAudio's JACK host API for audio and RtMidi's JACK API for M
   CHECK(is_status(got.front(), kMidiStart));
 }
 
+TEST_CASE("JACK: live plays a Magenta .mag bundle as its --model", "[rt][jack]") {
+  if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
+  JackServer server("bundle");
+  if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
+  JackReceiver receiver(server.name(), "listener");
+  REQUIRE(receiver.ok());
+  const std::string bundle = std::string(DRUMRNN_SOURCE_DIR) + "/tests/fixtures/magenta/drum_kit_noattn.mag";
+  const auto r = test::run_drumrnn({"live", "--headless", "--model", bundle, "--midi-out", "listener", "--duration", "3",
+                                    "--seed", "4"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("model " + bundle));
+  size_t notes = 0;
+  for (const auto& e : receiver.events()) notes += e.size == 3 && (e.bytes[0] & 0xF0) == kMidiNoteOn;
+  CHECK(notes > 0);
+}
+
 TEST_CASE("live: a named audio device or MIDI port that does not exist is one line", "[rt]") {
   auto r = test::run_drumrnn({"live", "--headless", "--audio-device", "no-such-card", "--duration", "1"});
   test::check_one_line_error(r, "no-such-card");

@@ -8,6 +8,7 @@
 #include "ml/default_model.h"
 #include "ml/evaluation.h"
 #include "ml/sequence_dataset.h"
+#include "ml/magenta_io.h"
 
 namespace drumrnn {
 
@@ -23,12 +24,12 @@ Command add_evaluate_command(CLI::App& app) {
   auto* sub = app.add_subcommand("evaluate", "loss, perplexity and accuracies of a model on SequenceExamples");
   auto o = std::make_shared<EvaluateOptions>();
   auto* run = sub->add_option("--run_dir", o->run_dir, "use the newest checkpoint in RUN/train");
-  sub->add_option("--model", o->model, "a model .safetensors file (default: the shipped Groove model)")->excludes(run);
+  sub->add_option("--model", o->model, "a model .safetensors file, a Magenta .mag bundle or TF checkpoint prefix (default: the shipped Groove model)")->excludes(run);
   sub->add_option("--sequence_example_file", o->file, "TFRecord of SequenceExamples (a glob works)")->required();
   sub->add_flag("--json", o->json, "print one JSON object");
   return {sub, [o] {
-            const std::string path = resolve_model_path(o->run_dir, o->model);
-            LoadedModel m = load_model(path);
+            LoadedModel m = load_any_model(o->run_dir, o->model);
+            const std::string path = m.path;
             const DrumConfig& config = *m.model->shape().config;
             const SequenceDataset data = load_sequence_examples(o->file, config.input_size, config.num_classes);
             if (data.examples() == 0) throw DatasetError(o->file + ": no examples to evaluate");

@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
+#include "ml/magenta_io.h"
 
 namespace drumrnn {
 
@@ -21,8 +22,8 @@ Command add_export_model_command(CLI::App& app) {
   sub->add_option("--metadata", *notes, "KEY=VALUE to add to __metadata__ (repeatable), e.g. data credits");
   return {sub, [=] {
             if (run_dir->empty() && checkpoint->empty()) throw std::invalid_argument("give --run_dir or --checkpoint");
-            const std::string path = resolve_model_path(*run_dir, *checkpoint);
-            LoadedModel m = load_model(path);
+            LoadedModel m = load_any_model(*run_dir, *checkpoint);
+            const std::string path = m.path;
             std::map<std::string, std::string> extra = m.metadata;
             // The file travels: keep where it came from (run, step, dataset name) but no path of this
             // machine. Checkpoints of older builds recorded the dataset's absolute path.

@@ -5,6 +5,7 @@
 
 #include "ml/checkpoint.h"
 #include "ml/default_model.h"
+#include "ml/magenta_io.h"
 #include "music/primer.h"
 #include "realtime/hydrogen_kit.h"
 #include "realtime/loop_slot.h"
@@ -13,7 +14,7 @@
 namespace drumrnn {
 
 void add_session_flags(CLI::App* cmd, SessionOptions& o) {
-  cmd->add_option("--model", o.model, "Model file (.safetensors); default: the shipped Groove model");
+  cmd->add_option("--model", o.model, "Model file (.safetensors), a Magenta .mag bundle or TF checkpoint prefix; default: the shipped Groove model");
   cmd->add_option("--kit", o.kit, "Hydrogen kit folder, drumkit.xml or kit name; default: the built-in synthesized kit");
   cmd->add_option("--bpm", o.bpm, "Tempo")->check(CLI::Range(20.0, 300.0));
   cmd->add_option("--swing", o.swing, "Share of a 16th by which every second 16th is late")->check(CLI::Range(0.0, 0.75));
@@ -60,8 +61,8 @@ rt::MidiOutputConfig midi_output(const rt::KitMap& map, rt::MidiSink* sink, bool
 
 Session prepare_session(const SessionOptions& o, double sample_rate) {
   Session s;
-  s.model_path = resolve_model_path("", o.model);
-  LoadedModel loaded = load_model(s.model_path);
+  LoadedModel loaded = load_any_model("", o.model);  // drumrnn's file, a .mag bundle or a TF checkpoint
+  s.model_path = loaded.path;
   if (loaded.model->shape().config->id != DrumConfigId::drum_kit)
     throw std::invalid_argument(s.model_path + ": the live engine plays drum_kit models (this one is " +
                                 loaded.model->shape().config->name + ")");

@@ -35,6 +35,7 @@ std::string tf_checkpoint_in_run_dir(const std::string& run_dir) {
 ModelSource resolve_model_source(const std::string& run_dir, const std::string& model_file) {
   if (!model_file.empty()) {
     if (is_tf_checkpoint_prefix(model_file)) return {ModelFormat::magenta_checkpoint, model_file};
+    if (fs::path(model_file).extension() == ".mag") return {ModelFormat::magenta_bundle, model_file};
     return {ModelFormat::drumrnn, model_file};
   }
   if (!run_dir.empty()) {
@@ -95,6 +96,11 @@ LoadedModel load_model_source(const ModelSource& source, const std::string& conf
   if (!config.empty() && config != name)
     throw ModelLoadError(source.path + " is a " + name + " model, but --config is " + config);
   return std::move(m.loaded);
+}
+
+LoadedModel load_any_model(const std::string& run_dir, const std::string& model_file, const std::string& config,
+                           const std::string& hparams_text) {
+  return load_model_source(resolve_model_source(run_dir, model_file), config, hparams_text);
 }
 
 void save_magenta_bundle(const std::string& path, const DrumRnn& model, const std::string& where,

@@ -28,7 +28,7 @@ std::string tf_checkpoint_in_run_dir(const std::string& run_dir);
 // --run_dir / --checkpoint_file / --model as drumrnn resolves them (resolve_model_path: the newest
 // model.ckpt-N.safetensors in RUN/train, the file given, or the shipped model), falling back to
 // Magenta's TF checkpoint where RUN holds no drumrnn checkpoint but a TF `checkpoint` file, or where
-// the file given is a TF checkpoint prefix. Throws ModelLoadError ("no checkpoint in RUN/train")
+// the file given is a TF checkpoint prefix; a file named *.mag is a bundle. Throws ModelLoadError ("no checkpoint in RUN/train")
 // when a run directory holds neither.
 ModelSource resolve_model_source(const std::string& run_dir, const std::string& model_file);
 
@@ -44,6 +44,11 @@ MagentaModel read_magenta_model(const ModelSource& source, const std::string& co
 // records its own), Magenta's through read_magenta_model. `config` "" = the model's; else a mismatch
 // is one line ("PATH is a drum_kit model, but --config is one_drum"; a bundle: "... bundle ...").
 LoadedModel load_model_source(const ModelSource& source, const std::string& config, const std::string& hparams_text);
+
+// resolve_model_source + load_model_source: what every command that takes --model / --run_dir calls,
+// so that a .mag bundle, a TF checkpoint prefix or a Magenta run works wherever a model file does.
+LoadedModel load_any_model(const std::string& run_dir, const std::string& model_file, const std::string& config = "",
+                           const std::string& hparams_text = "");
 
 // Writes `model` as a Magenta generator bundle (atomically): generator id = its config, the
 // variables as a TF V1 checkpoint, Magenta's generate graph for its sizes. `where` (the model's own

@@ -13,6 +13,7 @@
 #include "ml/sequence_dataset.h"
 #include "ml/tensorboard.h"
 #include "ml/trainer.h"
+#include "ml/magenta_io.h"
 
 namespace drumrnn {
 namespace fs = std::filesystem;
@@ -152,7 +153,7 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
     model = std::move(m.model);
     step = m.step;
   } else if (!o.init_model.empty()) {
-    LoadedModel m = load_model(o.init_model, o.config);
+    LoadedModel m = load_any_model("", o.init_model, o.config);  // a .mag or TF checkpoint too
     if (m.hparams.rnn_layer_sizes != hp.rnn_layer_sizes)
       throw std::invalid_argument(o.init_model + " has rnn_layer_sizes=" + layer_sizes_text(m.hparams.rnn_layer_sizes) +
                                   ", --hparams asks for " + layer_sizes_text(hp.rnn_layer_sizes));

@@ -10,6 +10,7 @@
 #include "ml/hparams.h"
 #include "ml/train_loop.h"
 #include "ml/trainer.h"
+#include "ml/magenta_io.h"
 #include "music/dataset_job.h"
 #include "music/drum_encoding.h"
 
@@ -130,7 +131,7 @@ void LiveTrainingJob::run(const WorkerContext& context, JobObserver& worker_obse
   t.seed = options_.seed;
   t.hparams = options_.hparams;
   if (!options_.init_model.empty()) {
-    const HParams playing = load_model(options_.init_model, "drum_kit").hparams;
+    const HParams playing = load_any_model("", options_.init_model, "drum_kit").hparams;
     const HParams asked = parse_hparams(options_.hparams, playing);
     if (options_.hparams.empty()) t.hparams = hparams_to_string(playing);
     if (asked.rnn_layer_sizes == playing.rnn_layer_sizes) t.init_model = options_.init_model;
@@ -139,7 +140,7 @@ void LiveTrainingJob::run(const WorkerContext& context, JobObserver& worker_obse
   // A fresh run from the playing model must beat the playing model itself on the held-back part.
   const std::string train_dir = (fs::path(options_.run_dir) / "train").string();
   if (!t.init_model.empty() && latest_checkpoint(train_dir).empty()) {
-    LoadedModel playing = load_model(t.init_model, "drum_kit");
+    LoadedModel playing = load_any_model("", t.init_model, "drum_kit");
     const DrumConfig& config = drum_config("drum_kit");
     const SequenceDataset eval = load_sequence_examples(eval_file, config.input_size, config.num_classes);
     const HParams hp = parse_hparams(t.hparams, default_hparams("drum_kit"));
