@@ -188,7 +188,7 @@ TEST_CASE("engine: a new model lands on a bar line and keeps playing", "[rt]") {
   CHECK(rig.engine.snapshot().late_steps == 0);
 }
 
-TEST_CASE("engine: mute silences a drum in the audio and the MIDI; the limiter holds the ceiling", "[rt]") {
+TEST_CASE("engine: mute silences a drum in the audio and the MIDI, and the limiter holds the ceiling", "[rt]") {
   GenerationOptions g;
   g.seed = 1;
   g.primer = {PitchSet{36}};

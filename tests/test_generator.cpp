@@ -149,7 +149,7 @@ TEST_CASE("Generator: step(), prime(), snapshots and every control allocate noth
   CHECK(armed.count() == 0);
 }
 
-TEST_CASE("Generator: reset replays a fresh generator's steps; reset(seed) is a new variation", "[ml]") {
+TEST_CASE("Generator: reset replays a fresh generator's steps, and reset(seed) is a new variation", "[ml]") {
   Generator g(small_model(), 9);
   const std::vector<int> first = classes(g, 40);
   // Without a reset the next 40 steps are new: so the check below could fail for a no-op reset.
@@ -207,7 +207,7 @@ TEST_CASE("Generator: a primer longer than the limit keeps its steps' bar positi
   CHECK(steps != reference_steps(*model, kept, 0, 5, 64));
 }
 
-TEST_CASE("Generator: prime() feeds the primer now; the steps match an unprimed generator's", "[ml]") {
+TEST_CASE("Generator: prime() feeds the primer now, and the steps match an unprimed generator's", "[ml]") {
   const std::vector<PitchSet> primer = long_primer(300);
   Generator lazy(small_model(), 21), eager(small_model(), 21);
   lazy.set_primer(primer);
@@ -224,7 +224,7 @@ TEST_CASE("Generator: prime() feeds the primer now; the steps match an unprimed 
   CHECK(classes(eager, 50) == classes(fresh, 50));
 }
 
-TEST_CASE("Generator: restore() rewinds to a snapshot; a new temperature changes only what follows", "[ml]") {
+TEST_CASE("Generator: restore() rewinds to a snapshot, and a new temperature changes only what follows", "[ml]") {
   Generator g(small_model(), 4);
   const std::vector<int> history = classes(g, 16);
   Generator::State state = g.make_state();

@@ -273,7 +273,7 @@ TEST_CASE("live: a named audio device or MIDI port that does not exist is one li
   test::check_one_line_error(r, "/no/such/model.safetensors");
 }
 
-TEST_CASE("JACK: a controller's CCs drive temperature and BPM; an external MIDI clock drives the transport", "[rt][jack]") {
+TEST_CASE("JACK: a controller's CCs drive temperature and BPM, and an external MIDI clock drives the transport", "[rt][jack]") {
   if (!test::have_program("jackd")) return test::skip_test("jackd is not installed (apt-get install jackd2)");
   JackServer server("controls");
   if (!server.up()) return test::skip_test("jackd -d dummy did not start here");

@@ -299,7 +299,7 @@ TEST_CASE("sysex and meta events inside tracks are skipped", "[music]") {
   }
 }
 
-TEST_CASE("a tempo change moves note times; only track 0 holds the tempo map", "[music]") {
+TEST_CASE("a tempo change moves note times, and only track 0 holds the tempo map", "[music]") {
   // 100 ticks per quarter: 120 qpm = 5 ms per tick until tick 200 (1.0 s), then 60 qpm = 10 ms.
   std::string bytes = two_track_file(
       {tempo_event(0, 500000), tempo_event(200, 1000000), tempo_event(250, 1000000)},
