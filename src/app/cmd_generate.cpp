@@ -148,7 +148,7 @@ int run_generate(const GenerateOptions& o) {
     if (o.log <= LogLevel::info)
       std::printf("wrote %s (%zu steps, log-likelihood %.2f)\n", out.c_str(), track.events.size(), g.score);
   }
-  if (o.log <= LogLevel::info) std::printf("generated %d drum tracks with %s\n", o.num_outputs, path.c_str());
+  if (o.log <= LogLevel::info) std::printf("generated %d drum track%s with %s\n", o.num_outputs, o.num_outputs == 1 ? "" : "s", path.c_str());
   return 0;
 }
 
