@@ -223,3 +223,65 @@ TEST_CASE("attention: stepper state round-trips and forks exactly", "[ml][attent
 TEST_CASE("attention stack: stepper state round-trips and forks exactly", "[ml][attention]") {
   check_state_round_trip(true);
 }
+
+// The wrapper also takes a dense input (the trainer feeds it sparse rows): the same outputs and
+// gradients, and the input gradient d_x against central differences of Σ d_out · out.
+TEST_CASE("attention: a dense input gives the sparse input's outputs and gradients, and d_x is right", "[ml][attention]") {
+  const DrumConfig& config = drum_config("one_drum");
+  DrumRnn model({&config, {5, 4}, 3, false});
+  model.init_glorot(7);
+  for (float& w : model.params().data) w *= 2.0f;
+  const SequenceDataset data = test::random_dataset(config, 3, 3, 8, 17);
+  const PackedBatch batch = whole_batch(data);
+  const AttentionShape& s = model.attention_shape();
+  const AttentionParams p = model.attention_params();
+  const int rows = int(batch.rows()), in = s.in, A = s.attn();
+  std::vector<float> dense(size_t(rows) * in, 0.0f);
+  for (int r = 0; r < rows; ++r)
+    for (int k = batch.inputs.row_start[r]; k < batch.inputs.row_start[r + 1]; ++k)
+      dense[size_t(r) * in + batch.inputs.index[k]] = batch.inputs.value[k];
+  for (size_t k = 0; k < dense.size(); ++k) dense[k] += 0.25f * std::sin(float(k));  // not one-hot any more
+
+  auto sparse_of = [&](const std::vector<float>& x) {
+    SparseRows sp;
+    sp.clear(in);
+    for (int r = 0; r < rows; ++r) sp.add_row(x.data() + size_t(r) * in, in);
+    return sp;
+  };
+  std::vector<float> d_out(size_t(rows) * A);
+  for (size_t k = 0; k < d_out.size(); ++k) d_out[k] = std::cos(0.7f * float(k));
+  auto objective = [&](const std::vector<float>& x) {
+    AttentionCache c;
+    attention_forward(s, p, LstmInput{x.data(), nullptr}, batch, AttentionDropout{}, c);
+    return std::inner_product(c.out.begin(), c.out.end(), d_out.begin(), 0.0);
+  };
+
+  const SparseRows sp = sparse_of(dense);
+  AttentionCache cd, cs;
+  attention_forward(s, p, LstmInput{dense.data(), nullptr}, batch, AttentionDropout{}, cd);
+  attention_forward(s, p, LstmInput{nullptr, &sp}, batch, AttentionDropout{}, cs);
+  for (size_t k = 0; k < cd.out.size(); ++k) REQUIRE(cd.out[k] == Approx(cs.out[k]).margin(1e-5));
+  ParamBuffer gd(model.table()), gs(model.table());
+  std::vector<float> d_x(dense.size());
+  attention_backward(s, p, LstmInput{dense.data(), nullptr}, batch, cd, d_out.data(), model.attention_grads(gd), d_x.data());
+  attention_backward(s, p, LstmInput{nullptr, &sp}, batch, cs, d_out.data(), model.attention_grads(gs), nullptr);
+  double worst = 0;
+  for (size_t k = 0; k < gd.data.size(); ++k) worst = std::max(worst, double(std::abs(gd.data[k] - gs.data[k])));
+  CHECK(worst < 1e-4);
+  double any = 0;
+  for (float g : gd.data) any += std::abs(g);
+  CHECK(any > 0);
+
+  constexpr float kEps = 1e-2f;
+  double worst_dx = 0;
+  for (size_t k = 0; k < dense.size(); ++k) {
+    std::vector<float> x = dense;
+    x[k] = dense[k] + kEps;
+    const double up = objective(x);
+    x[k] = dense[k] - kEps;
+    const double numeric = (up - objective(x)) / (2.0 * kEps);
+    worst_dx = std::max(worst_dx, std::abs(numeric - d_x[k]) / std::max(1e-2, std::abs(numeric) + std::abs(d_x[k])));
+  }
+  INFO("worst relative d_x error " << worst_dx);
+  CHECK(worst_dx < 2e-2);
+}
