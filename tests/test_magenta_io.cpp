@@ -320,6 +320,36 @@ TEST_CASE("import-magenta: the attention window comes from the run's graph (a bu
   CHECK(test::files_in(dir.str("gen"), ".mid").size() == 1);
 }
 
+TEST_CASE("train --run_dir on a Magenta run resumes its TF checkpoint: weights, global_step and Adam's slots",
+          "[magenta][attention][cli]") {
+  test::TempDir dir;
+  fs::create_directories(dir.path() / "run");
+  fs::copy(kFixtures / "one_drum_attn/train", dir.path() / "run/train");
+  test::write_dataset(test::repeating_dataset(drum_config("one_drum"), 4), dir.str("train.tfrecord"));
+  auto train = [&](const std::string& hparams, const std::string& steps) {
+    return test::run_drumrnn({"train", "--config", "one_drum", "--run_dir", dir.str("run"), "--sequence_example_file",
+                              dir.str("train.tfrecord"), "--hparams", hparams, "--num_training_steps", steps,
+                              "--device", "cpu"});
+  };
+  // The fixture has no model.ckpt-100.meta, so one_drum's window must be given, as for an import.
+  auto r = train("batch_size=2,rnn_layer_sizes=[8,8]", "102");
+  test::check_one_line_error(r, "attn_length=N");
+  r = train("batch_size=2,rnn_layer_sizes=[8,8],attn_length=4", "102");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("resuming at step 100 from Magenta's") && Catch::Contains("stopped at step 102"));
+  const std::string ckpt = latest_checkpoint(dir.str("run/train"));
+  REQUIRE(fs::path(ckpt).filename() == "model.ckpt-102.safetensors");
+  // Adam went on from Magenta's 100 updates: a fresh optimizer would be at 2.
+  CHECK(load_model(ckpt).metadata.at("adam_step") == "102");
+  // The next run resumes drumrnn's own checkpoint.
+  r = train("batch_size=2,rnn_layer_sizes=[8,8],attn_length=4", "103");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("resuming at step 102") && !Catch::Contains("Magenta's"));
+  r = train("batch_size=2,rnn_layer_sizes=[16],attn_length=4", "104");
+  test::check_one_line_error(r, "rnn_layer_sizes");
+}
+
 TEST_CASE("export-magenta writes a run directory that imports back to the same model", "[magenta][cli]") {
   test::TempDir dir;
   auto r = test::run_drumrnn({"import-magenta", "--checkpoint_file", kPrefix, "--output", dir.str("m.safetensors")});

@@ -136,12 +136,27 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
 
   // A run killed mid-save leaves its temp file behind; it would never be renamed.
   remove_stale_checkpoint_temps(train_dir);
-  // Resume from the newest checkpoint of this run, or start afresh.
+  // Resume from the newest checkpoint of this run, or start afresh. A Magenta run directory (its
+  // TF checkpoint, no drumrnn one yet) resumes as Magenta's trainer would: weights, global_step and
+  // Adam's slots; drumrnn's checkpoints are then written beside it.
   std::unique_ptr<DrumRnn> model;
+  std::unique_ptr<AdamState> magenta_adam;
   int64_t step = 0;
-  const std::string resume_from = latest_checkpoint(train_dir);
+  std::string resume_from = latest_checkpoint(train_dir);
+  const bool from_magenta = resume_from.empty() && has_tf_checkpoint_state(o.run_dir);
+  if (from_magenta) resume_from = tf_checkpoint_in_run_dir(o.run_dir);
   if (!resume_from.empty()) {
-    LoadedModel m = load_model(resume_from, o.config);
+    LoadedModel m;
+    if (from_magenta) {
+      MagentaModel mm = read_magenta_model({ModelFormat::magenta_checkpoint, resume_from}, o.config, o.hparams);
+      // Magenta's drum_kit default is attn_length=32 and drumrnn's 0: unless --hparams names it, the
+      // checkpoint's window is the run's.
+      if (o.hparams.find("attn_length") == std::string::npos) hp.attn_length = mm.loaded.model->shape().attn_length;
+      m = std::move(mm.loaded);
+      magenta_adam = std::move(mm.adam);
+    } else {
+      m = load_model(resume_from, o.config);
+    }
     if (m.hparams.rnn_layer_sizes != hp.rnn_layer_sizes)
       throw std::invalid_argument(o.run_dir + " holds a model with rnn_layer_sizes=" +
                                   layer_sizes_text(m.hparams.rnn_layer_sizes) + ", --hparams asks for " +
@@ -171,7 +186,14 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
   auto trainer = make_trainer(parse_device(o.device), *model, topt, &device_choice);
   if (!resume_from.empty()) {
     // Into the host copy, then onto the device: a run saved on one device resumes on the other.
-    restore_optimizer(resume_from, trainer->optimizer());
+    if (!from_magenta) {
+      restore_optimizer(resume_from, trainer->optimizer());
+    } else if (magenta_adam) {
+      AdamState& adam = trainer->optimizer();
+      adam.m.data = magenta_adam->m.data;
+      adam.v.data = magenta_adam->v.data;
+      adam.step = magenta_adam->step;
+    }
     trainer->sync_from_host();
   }
 
@@ -180,7 +202,8 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
                       std::to_string(data.examples()) + " examples (" + std::to_string(data.total_steps()) +
                       " steps) from " + o.sequence_example_file + ", device " + trainer->device_name() +
                       (device_choice.empty() ? "" : " (" + device_choice + ")") + ", " +
-                      (!resume_from.empty() ? "resuming at step " + std::to_string(step)
+                      (!resume_from.empty() ? "resuming at step " + std::to_string(step) +
+                                                    (from_magenta ? " from Magenta's " + resume_from : "")
                        : o.init_model.empty() ? std::string("from scratch") : "from " + o.init_model));
 
   // Where the model came from, without paths of this machine (the file may be shared).
@@ -190,7 +213,7 @@ int run_training(const TrainRunOptions& o, JobObserver& observer) {
       {"dataset_examples", std::to_string(data.examples())},
       {"dataset_steps", std::to_string(data.total_steps())},
       {"created_by", "drumrnn train"}};
-  int64_t saved_step = resume_from.empty() ? -1 : step;
+  int64_t saved_step = resume_from.empty() || from_magenta ? -1 : step;  // a Magenta resume has no drumrnn file yet
   std::unique_ptr<EventWriter> eval_events;
   // Returns false (having reported why) when the weights or Adam's moments are not finite.
   auto save = [&] {
