@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gui/panel_app.h"
 #include "gui/session_preset.h"
 #include "music/midi_io.h"
 #include "realtime/jack_backend.h"
@@ -384,4 +385,14 @@ TEST_CASE("the training panel shows a train-while-playing run and its swaps", "[
   CHECK(out.find("training stopped at step") != std::string::npos);
   CHECK(out.find("resume with drumrnn train --run_dir") != std::string::npos);
   std::printf("gui: training panel screenshot %s\n", shot.c_str());
+}
+
+TEST_CASE("the panel's model loader takes a drumrnn file or a Magenta bundle, and refuses one_drum in one line", "[gui]") {
+  const std::string fixtures = std::string(DRUMRNN_SOURCE_DIR) + "/tests/fixtures/magenta/";
+  const auto bundle = load_drum_kit_model(fixtures + "drum_kit_noattn.mag");
+  REQUIRE(bundle);
+  CHECK(bundle->shape().config->id == DrumConfigId::drum_kit);
+  CHECK(load_drum_kit_model("")->shape().config->id == DrumConfigId::drum_kit);  // the shipped model
+  CHECK_THROWS_WITH(load_drum_kit_model(fixtures + "drumrnn_one_drum_attn.safetensors"),
+                    Catch::Contains("plays drum_kit models") && Catch::Contains("one_drum"));
 }

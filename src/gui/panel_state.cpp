@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "ml/checkpoint.h"
-#include "ml/default_model.h"
+#include "ml/magenta_io.h"
 #include "music/drum_encoding.h"
 #include "realtime/hydrogen_kit.h"
 #include "realtime/synth_kit.h"
@@ -11,8 +11,8 @@
 namespace drumrnn::gui {
 
 std::shared_ptr<const DrumRnn> load_drum_kit_model(const std::string& path) {
-  const std::string resolved = resolve_model_path("", path);
-  LoadedModel loaded = load_model(resolved);
+  LoadedModel loaded = load_any_model("", path);  // drumrnn's file, a .mag bundle or a TF checkpoint prefix
+  const std::string& resolved = loaded.path;
   if (loaded.model->shape().config->id != DrumConfigId::drum_kit)
     throw std::invalid_argument(resolved + ": the live engine plays drum_kit models (this one is " +
                                 loaded.model->shape().config->name + ")");
