@@ -246,3 +246,35 @@ TEST_CASE("Magenta metagraph rewriter: a number no size explains, or a function 
   std::string meta = std::string("\x12") + char(graph.size()) + graph;
   CHECK_THROWS_WITH(rewrite_magenta_metagraph(meta, from, to, "t.meta"), Catch::Contains("function library"));
 }
+
+// A training run's graph (TF 2 control flow) keeps the wrapper's Reshape in the while loop's body, a
+// function of the library, and its shape as tensor_content; a bundle's (TF 1) keeps it in the graph,
+// as int_val. Both give the window. (Checked by hand on a real drums_rnn_train run's model.ckpt-N.meta.)
+TEST_CASE("attn_length_in_metagraph finds the window in the graph or in a function of its library", "[magenta]") {
+  auto reshape_shape = [](tensorflow::NodeDef& n, const std::string& name, std::vector<int32_t> v, bool packed) {
+    n.set_name(name);
+    n.set_op("Const");
+    auto& t = *(*n.mutable_attr())["value"].mutable_tensor();
+    t.set_dtype(tensorflow::DT_INT32);
+    t.mutable_tensor_shape()->add_dim()->set_size(int64_t(v.size()));
+    if (packed)
+      t.set_tensor_content(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t)));
+    else
+      for (int32_t x : v) t.add_int_val(x);
+  };
+  const std::string wrapper = "rnn/multi_rnn_cell/cell_0/cell_0/attention_cell_wrapper/";
+  tensorflow::MetaGraphDef training;
+  auto* body = training.mutable_graph_def()->mutable_library()->add_function();
+  // The attention head's own reshape ([-1, L, 1, A]) must not be taken for the window's.
+  reshape_shape(*body->add_node_def(), wrapper + "attention/Reshape/shape", {-1, 7, 1, 8}, true);
+  reshape_shape(*body->add_node_def(), wrapper + "Reshape/shape", {-1, 5, 8}, true);
+  CHECK(attn_length_in_metagraph(training.SerializeAsString()) == 5);
+
+  tensorflow::MetaGraphDef bundle;
+  reshape_shape(*bundle.mutable_graph_def()->add_node(), "rnn/while/" + wrapper + "Reshape/shape", {-1, 32, 256}, false);
+  CHECK(attn_length_in_metagraph(bundle.SerializeAsString()) == 32);
+
+  tensorflow::MetaGraphDef plain;
+  reshape_shape(*plain.mutable_graph_def()->add_node(), "rnn/while/Reshape/shape", {-1, 5, 8}, false);
+  CHECK(attn_length_in_metagraph(plain.SerializeAsString()) == 0);
+}
