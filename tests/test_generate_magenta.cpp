@@ -10,6 +10,7 @@
 #include "generator.pb.h"
 #include "ml/magenta_bundle.h"
 #include "music/midi_io.h"
+#include "magenta_fixtures.h"
 #include "test_support.h"
 #include "train_fixtures.h"
 
@@ -18,12 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(DRUMRNN_SOURCE_DIR) / "tests/fixtures/magenta";
-const std::string kRunDir = (kFixtures / "drum_kit_noattn").string();
-const std::string kPrefix = (kFixtures / "drum_kit_noattn/train/model.ckpt-100").string();
-const std::string kBundle = (kFixtures / "drum_kit_noattn.mag").string();
-const std::string kAttnRunDir = (kFixtures / "one_drum_attn").string();  // one_drum, attn_length=4
-const std::string kOneDrumModel = (kFixtures / "drumrnn_one_drum_attn.safetensors").string();
+using namespace test::magenta;
 
 // drumrnn generate `args` --output_dir `out` --num_outputs `n` --num_steps 48 --seed `seed`.
 test::RunResult generate(std::vector<std::string> args, const std::string& out, int n = 2, int seed = 7) {

@@ -19,6 +19,7 @@
 
 #include "gui/panel_app.h"
 #include "gui/session_preset.h"
+#include "magenta_fixtures.h"
 #include "music/midi_io.h"
 #include "realtime/jack_backend.h"
 #include "realtime/scope_tap.h"
@@ -388,11 +389,10 @@ TEST_CASE("the training panel shows a train-while-playing run and its swaps", "[
 }
 
 TEST_CASE("the panel's model loader takes a drumrnn file or a Magenta bundle, and refuses one_drum in one line", "[gui]") {
-  const std::string fixtures = std::string(DRUMRNN_SOURCE_DIR) + "/tests/fixtures/magenta/";
-  const auto bundle = load_drum_kit_model(fixtures + "drum_kit_noattn.mag");
+  const auto bundle = load_drum_kit_model(test::magenta::kBundle);
   REQUIRE(bundle);
   CHECK(bundle->shape().config->id == DrumConfigId::drum_kit);
   CHECK(load_drum_kit_model("")->shape().config->id == DrumConfigId::drum_kit);  // the shipped model
-  CHECK_THROWS_WITH(load_drum_kit_model(fixtures + "drumrnn_one_drum_attn.safetensors"),
+  CHECK_THROWS_WITH(load_drum_kit_model(test::magenta::kOneDrumModel),
                     Catch::Contains("plays drum_kit models") && Catch::Contains("one_drum"));
 }

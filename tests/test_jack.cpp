@@ -19,6 +19,7 @@
 #include "realtime/midi_out.h"
 #include "realtime/offline_render.h"
 #include "realtime/synth_kit.h"
+#include "magenta_fixtures.h"
 #include "test_support.h"
 
 using namespace drumrnn;
@@ -249,7 +250,7 @@ TEST_CASE("JACK: live plays a Magenta .mag bundle as its --model", "[rt][jack]")
   if (!server.up()) return test::skip_test("jackd -d dummy did not start here");
   JackReceiver receiver(server.name(), "listener");
   REQUIRE(receiver.ok());
-  const std::string bundle = std::string(DRUMRNN_SOURCE_DIR) + "/tests/fixtures/magenta/drum_kit_noattn.mag";
+  const std::string& bundle = test::magenta::kBundle;
   const auto r = test::run_drumrnn({"live", "--headless", "--model", bundle, "--midi-out", "listener", "--duration", "3",
                                     "--seed", "4"});
   INFO(r.out);

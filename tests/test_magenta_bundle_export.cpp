@@ -19,6 +19,7 @@
 #include "ml/safetensors.h"
 #include "ml/tf_checkpoint.h"
 #include "test_support.h"
+#include "magenta_fixtures.h"
 #include "tf_graph.pb.h"
 
 using namespace drumrnn;
@@ -26,7 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(DRUMRNN_SOURCE_DIR) / "tests/fixtures/magenta";
+using namespace test::magenta;
 
 // A model file of the given shape with Glorot weights.
 std::string write_model(const test::TempDir& dir, const std::string& name, const std::string& config,

@@ -10,6 +10,7 @@
 
 #include "common/atomic_file.h"
 #include "generator.pb.h"
+#include "magenta_fixtures.h"
 #include "ml/checkpoint.h"
 #include "ml/magenta_bundle.h"
 #include "ml/magenta_metagraph.h"
@@ -24,10 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(DRUMRNN_SOURCE_DIR) / "tests/fixtures/magenta";
-const std::string kRunDir = (kFixtures / "drum_kit_noattn").string();
-const std::string kPrefix = (kFixtures / "drum_kit_noattn/train/model.ckpt-100").string();
-const std::string kBundle = (kFixtures / "drum_kit_noattn.mag").string();
+using namespace test::magenta;
 
 std::vector<std::vector<PitchSet>> fixture_tracks() {
   std::ifstream in(kFixtures / "events.json");

@@ -440,11 +440,11 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
 size_t attention_step_scratch(const AttentionShape& s, int n) {
   int max_h = 0;
   for (int k = 0; k < s.layers; ++k) max_h = std::max(max_h, s.units[k]);
-  return size_t(n) * (size_t(s.in) + 4 * size_t(max_h) + size_t(s.attn())) + size_t(s.length);
+  return size_t(n) * (4 * size_t(max_h) + size_t(s.attn())) + size_t(s.length);
 }
 
 void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
-                    const AttentionFolded* folded, const LstmInput& x, int n, const AttentionStreams& st, float* out,
+                    const AttentionFolded& folded, const LstmInput& x, int n, const AttentionStreams& st, float* out,
                     float* scratch) {
   const int in = s.in, A = s.attn(), L = s.length, K = s.layers, Htop = s.attn();
   int max_h = 0;
@@ -460,35 +460,26 @@ void attention_step(const AttentionShape& s, const AttentionParams& p, const Att
     else
       mul_acc(n, k, cols, X, k, W, Y, cols);
   };
-  float* xp = scratch;
-  float* G = xp + size_t(n) * in;
+  float* G = scratch;
   float* y = G + size_t(n) * 4 * max_h;
   float* a = y + size_t(n) * A;
-
-  if (!folded) {  // x' = [x, attns]·K1 + b1, as Magenta writes it
-    fill_rows(xp, n, p.in_bias, in);
-    if (x.dense)
-      mul(in, in, x.dense, p.in_kernel, hk.in_kernel, xp);
-    else
-      sparse_mul_acc(*x.sparse, 0, n, p.in_kernel, in, xp);
-    mul(A, in, st.attns, p.in_kernel + size_t(in) * in, off(hk.in_kernel, size_t(in) * in), xp);
-  }
 
   fill_rows(y, n, p.query_bias, A);
   size_t q_row = 0;
   for (int k = 0; k < K; ++k) {
     const LstmShape ls = s.lstm(k);
     const int H = ls.units, G4 = 4 * H;
-    if (k == 0 && folded) {  // x' folded into the gates: x·(K1x·Wx) + attns·(K1a·Wx) + b
-      fill_rows(G, n, folded->bias.data(), G4);
+    if (k == 0) {  // Linear1 folded into the gates: x·(K1x·Wx) + attns·(K1a·Wx) + (b + b1·Wx)
+      const bool use_half = one && half;
+      fill_rows(G, n, folded.bias.data(), G4);
       if (x.dense)
-        mul(in, G4, x.dense, folded->in_kernel.data(), one && half ? folded->in_kernel_half.data() : nullptr, G);
+        mul(in, G4, x.dense, folded.in_kernel.data(), use_half ? folded.in_kernel_half.data() : nullptr, G);
       else
-        sparse_mul_acc(*x.sparse, 0, n, folded->in_kernel.data(), G4, G);
-      mul(A, G4, st.attns, folded->attn_kernel.data(), one && half ? folded->attn_kernel_half.data() : nullptr, G);
+        sparse_mul_acc(*x.sparse, 0, n, folded.in_kernel.data(), G4, G);
+      mul(A, G4, st.attns, folded.attn_kernel.data(), use_half ? folded.attn_kernel_half.data() : nullptr, G);
     } else {
       fill_rows(G, n, p.lstm_bias[k], G4);
-      mul(ls.in, G4, k == 0 ? xp : st.h[k - 1], p.lstm_kernel[k], hk.lstm_kernel[k], G);
+      mul(ls.in, G4, st.h[k - 1], p.lstm_kernel[k], hk.lstm_kernel[k], G);
     }
     mul(H, G4, st.h[k], p.lstm_kernel[k] + size_t(ls.in) * G4, off(hk.lstm_kernel[k], size_t(ls.in) * G4), G);
     lstm_cell_update(H, n, G, st.c[k], st.c[k], nullptr, st.h[k]);

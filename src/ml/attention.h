@@ -76,32 +76,23 @@ struct AttentionShape {
   LstmShape lstm(int k) const { return {k == 0 ? in : units[k - 1], units[k]}; }
 };
 
-// Pointers into the parameter buffer (or into a gradient buffer with the same layout).
-struct AttentionParams {
-  const float* in_kernel = nullptr;    // [in + A, in]
-  const float* in_bias = nullptr;      // [in]
-  std::array<const float*, kMaxWrappedLayers> lstm_kernel{};  // layer k: [in_k + H_k, 4H_k]
-  std::array<const float*, kMaxWrappedLayers> lstm_bias{};    // [4H_k]
-  const float* attn_w = nullptr;       // [A, A]
-  const float* attn_v = nullptr;       // [A]
-  const float* query_kernel = nullptr; // [Q, A]
-  const float* query_bias = nullptr;   // [A]
-  const float* out_kernel = nullptr;   // [H_top + A, A]
-  const float* out_bias = nullptr;     // [A]
+// Pointers into the parameter buffer (AttentionParams) or into a gradient buffer with the same
+// layout (AttentionGrads).
+template <typename T>
+struct AttentionTensors {
+  T* in_kernel = nullptr;    // [in + A, in]
+  T* in_bias = nullptr;      // [in]
+  std::array<T*, kMaxWrappedLayers> lstm_kernel{};  // layer k: [in_k + H_k, 4H_k]
+  std::array<T*, kMaxWrappedLayers> lstm_bias{};    // [4H_k]
+  T* attn_w = nullptr;       // [A, A]
+  T* attn_v = nullptr;       // [A]
+  T* query_kernel = nullptr; // [Q, A]
+  T* query_bias = nullptr;   // [A]
+  T* out_kernel = nullptr;   // [H_top + A, A]
+  T* out_bias = nullptr;     // [A]
 };
-
-struct AttentionGrads {
-  float* in_kernel = nullptr;
-  float* in_bias = nullptr;
-  std::array<float*, kMaxWrappedLayers> lstm_kernel{};
-  std::array<float*, kMaxWrappedLayers> lstm_bias{};
-  float* attn_w = nullptr;
-  float* attn_v = nullptr;
-  float* query_kernel = nullptr;
-  float* query_bias = nullptr;
-  float* out_kernel = nullptr;
-  float* out_bias = nullptr;
-};
+using AttentionParams = AttentionTensors<const float>;
+using AttentionGrads = AttentionTensors<float>;
 
 // Linear1 folded into layer 0's input kernel Wx: x' = [x, attns]·K1 + b1 feeds only that LSTM, so its
 // gates are x·(K1x·Wx) + attns·(K1a·Wx) + (b + b1·Wx) + h·Wh, and no step needs the in-wide x'.
@@ -148,8 +139,8 @@ void attention_backward(const AttentionShape& s, const AttentionParams& p, const
                         const AttentionCache& cache, const float* d_out, const AttentionGrads& g, float* d_x);
 
 // Half-float copies of the kernels for single-stream steps (ml/half_gemv.h); empty = float32.
+// Linear1 has none: the step reads it folded (AttentionFolded's half copies).
 struct AttentionHalfKernels {
-  const uint16_t* in_kernel = nullptr;
   std::array<const uint16_t*, kMaxWrappedLayers> lstm_kernel{};
   const uint16_t* attn_w = nullptr;
   const uint16_t* query_kernel = nullptr;
@@ -172,10 +163,10 @@ struct AttentionStreams {
 size_t attention_step_scratch(const AttentionShape& s, int n);
 
 // One step for streams [0, n): updates their state and writes the wrapper's output [n, A]. `half`
-// (nullable) is used when n == 1. `folded` (nullable: Magenta's literal x' = [x, attns]·K1 + b1) must
-// come from the same parameters; the stepper's (ml/drum_rnn.h) are made once. Allocation-free.
+// (nullable) is used when n == 1. `folded` holds Linear1 (fold_attention_input of the same
+// parameters; the stepper, ml/drum_rnn.h, folds once). Allocation-free.
 void attention_step(const AttentionShape& s, const AttentionParams& p, const AttentionHalfKernels* half,
-                    const AttentionFolded* folded, const LstmInput& x, int n, const AttentionStreams& st, float* out,
+                    const AttentionFolded& folded, const LstmInput& x, int n, const AttentionStreams& st, float* out,
                     float* scratch);
 
 }  // namespace drumrnn

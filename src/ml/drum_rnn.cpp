@@ -91,40 +91,27 @@ LstmShape DrumRnn::layer_shape(int l) const {
   return {l == 0 ? shape_.input_size() : shape_.layer_sizes[l - 1], shape_.layer_sizes[l]};
 }
 
-AttentionParams DrumRnn::attention_params() const {
-  AttentionParams p;
-  p.in_kernel = data(attn_[0]);
-  p.in_bias = data(attn_[1]);
+template <typename T>
+AttentionTensors<T> DrumRnn::attention_views(T* buffer) const {
+  auto at = [&](size_t index) { return buffer + table_.views()[index].offset; };
+  AttentionTensors<T> v;
+  v.in_kernel = at(attn_[0]);
+  v.in_bias = at(attn_[1]);
   for (int k = 0; k < wrapped_layers(); ++k) {
-    p.lstm_kernel[k] = data(kernel_[k]);
-    p.lstm_bias[k] = data(bias_[k]);
+    v.lstm_kernel[k] = at(kernel_[k]);
+    v.lstm_bias[k] = at(bias_[k]);
   }
-  p.attn_w = data(attn_[2]);
-  p.attn_v = data(attn_[3]);
-  p.query_kernel = data(attn_[4]);
-  p.query_bias = data(attn_[5]);
-  p.out_kernel = data(attn_[6]);
-  p.out_bias = data(attn_[7]);
-  return p;
+  v.attn_w = at(attn_[2]);
+  v.attn_v = at(attn_[3]);
+  v.query_kernel = at(attn_[4]);
+  v.query_bias = at(attn_[5]);
+  v.out_kernel = at(attn_[6]);
+  v.out_bias = at(attn_[7]);
+  return v;
 }
 
-AttentionGrads DrumRnn::attention_grads(ParamBuffer& g) const {
-  auto at = [&](size_t index) { return g.view(index).data(); };
-  AttentionGrads d;
-  d.in_kernel = at(attn_[0]);
-  d.in_bias = at(attn_[1]);
-  for (int k = 0; k < wrapped_layers(); ++k) {
-    d.lstm_kernel[k] = at(kernel_[k]);
-    d.lstm_bias[k] = at(bias_[k]);
-  }
-  d.attn_w = at(attn_[2]);
-  d.attn_v = at(attn_[3]);
-  d.query_kernel = at(attn_[4]);
-  d.query_bias = at(attn_[5]);
-  d.out_kernel = at(attn_[6]);
-  d.out_bias = at(attn_[7]);
-  return d;
-}
+AttentionParams DrumRnn::attention_params() const { return attention_views<const float>(params_.data.data()); }
+AttentionGrads DrumRnn::attention_grads(ParamBuffer& g) const { return attention_views<float>(g.data.data()); }
 
 size_t DrumRnn::state_size() const {
   size_t n = 0;
@@ -301,7 +288,7 @@ void DrumRnnStepper::step(const int* classes, const int64_t* positions, int n, f
       st.window = window_.data();
       st.features = features_.data();
       st.head = head_.data();
-      attention_step(model_.attention_shape(), model_.attention_params(), half ? &attn_half_kernels_ : nullptr, &attn_folded_, x, n,
+      attention_step(model_.attention_shape(), model_.attention_params(), half ? &attn_half_kernels_ : nullptr, attn_folded_, x, n,
                      st, attn_out_.data(), attn_scratch_.data());
       x = LstmInput{attn_out_.data(), nullptr};
       l = model_.wrapped_layers() - 1;

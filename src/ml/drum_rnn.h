@@ -71,6 +71,9 @@ class DrumRnn {
   AttentionShape attention_shape_;
   // Attention tensors: in kernel, in bias, attn_w, attn_v, query kernel, query bias, out kernel, out bias.
   std::vector<size_t> attn_;
+  // attention_params() / attention_grads(): the attention tensors' places in a buffer of this layout.
+  template <typename T>
+  AttentionTensors<T> attention_views(T* buffer) const;
 };
 
 // Inference for n independent streams, one step at a time (generation, beam search, live play).
